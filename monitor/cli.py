@@ -1,0 +1,382 @@
+"""`briefing-monitor`: parse arguments, call the pipeline, print. Exit codes:
+0 all well, 1 config error, 2 usage error, 3 some source had fetch errors,
+4 the state directory is in use by another process, 5 the state directory is damaged."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from . import config as config_mod
+from . import notify
+from .cycle import run_check
+from .diff import diff_transcripts
+from .fingerprint import from_text
+from .model import Briefing, CycleReport, EventKind
+from .store import Store, StoreCorrupt, StoreLocked
+
+EXIT_OK, EXIT_CONFIG, EXIT_USAGE, EXIT_FETCH, EXIT_LOCKED, EXIT_CORRUPT = 0, 1, 2, 3, 4, 5
+log = logging.getLogger("monitor")
+
+
+class UsageError(Exception):
+    pass
+
+
+def setup_logging(level: str, fmt: str = "text") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if fmt == "json":
+
+        class _Json(logging.Formatter):
+            def format(self, record: logging.LogRecord) -> str:
+                return json.dumps(
+                    {
+                        "level": record.levelname.lower(),
+                        "logger": record.name,
+                        "message": record.getMessage(),
+                    },
+                    ensure_ascii=False,
+                )
+
+        handler.setFormatter(_Json())
+    else:
+        handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def _load(args: argparse.Namespace) -> config_mod.Config:
+    return config_mod.load(args.config or config_mod.default_path())
+
+
+def _progress_printer() -> Any:
+    if not sys.stderr.isatty() or os.environ.get("INVOCATION_ID"):  # quiet under systemd
+        return None
+
+    def show(source: str, done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        end = "\n" if done == total else ""
+        sys.stderr.write(
+            f"\r{source}: [{'#' * filled}{'.' * (width - filled)}] {done}/{total} briefings{end}"
+        )
+        sys.stderr.flush()
+
+    return show
+
+
+def summarise(reports: Sequence[CycleReport]) -> list[str]:
+    lines = []
+    for r in reports:
+        counts = ", ".join(f"{r.count(k)} {k.value}" for k in EventKind if r.count(k))
+        head = f"{r.source}: " + (counts or "nothing found")
+        if r.baseline:
+            head += " (first check: baseline, no alerts)"
+        lines.append(head + f"; {r.requests} requests")
+        lines += [f"  error: {e}" for e in r.errors[:10]]
+        if len(r.errors) > 10:
+            lines.append(f"  … and {len(r.errors) - 10} more errors")
+    return lines
+
+
+# -- commands ---------------------------------------------------------------------------
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    cfg = _load(args)
+    store = Store(cfg.monitor.state_dir)
+    with store.locked():
+        reports = asyncio.run(run_check(cfg, store, args.source or None, _progress_printer()))
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "source": r.source,
+                        "baseline": r.baseline,
+                        "requests": r.requests,
+                        "errors": r.errors,
+                        "events": [
+                            {
+                                "kind": e.kind.value,
+                                "briefing": e.briefing_id,
+                                "title": e.title,
+                                "version": e.version,
+                                "path": e.archive_path,
+                            }
+                            for e in r.events
+                            if e.kind is not EventKind.UNCHANGED
+                        ],
+                    }
+                    for r in reports
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        print("\n".join(summarise(reports)))
+    return EXIT_FETCH if any(r.errors for r in reports) else EXIT_OK
+
+
+def _briefings(cfg: config_mod.Config, source: str | None = None) -> tuple[Store, list[Briefing]]:
+    store = Store(cfg.monitor.state_dir)
+    return store, store.briefings(source)
+
+
+def _find(cfg: config_mod.Config, handle: str) -> tuple[Store, Briefing]:
+    source, _, bid = handle.rpartition("/")
+    store, items = _briefings(cfg, source or None)
+    matches = [b for b in items if b.briefing_id == bid]
+    if not matches:
+        raise UsageError(f"no briefing {handle!r}; `briefing-monitor history` lists the handles")
+    if len(matches) > 1:
+        names = ", ".join(f"{b.source}/{b.briefing_id}" for b in matches)
+        raise UsageError(f"{handle!r} is ambiguous: {names}")
+    return store, matches[0]
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    cfg = _load(args)
+    store, items = _briefings(cfg, args.source)
+    items.sort(key=lambda b: (b.date or "", b.first_seen), reverse=True)
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        **asdict(b),
+                        "handle": f"{b.source}/{b.briefing_id}",
+                        "path": str(store.path(b)),
+                    }
+                    for b in items
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    rows: list[tuple[str, ...]] = [
+        ("HANDLE", "DATE", "VER", "PAGES", "STATUS", "LAST CHANGE", "TITLE")
+    ]
+    for b in items:
+        last = b.latest
+        rows.append(
+            (
+                f"{b.source}/{b.briefing_id}",
+                b.date or "-",
+                str(len(b.versions)),
+                str(last.pages if last else 0),
+                b.status,
+                (last.fetched_at[:16].replace("T", " ") if last and len(b.versions) > 1 else "-"),
+                b.title,
+            )
+        )
+    print(_table(rows))
+    return EXIT_OK
+
+
+def _table(rows: Sequence[Sequence[str]]) -> str:
+    width = shutil.get_terminal_size((120, 20)).columns
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    out = []
+    for r in rows:
+        line = "  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=False)) + "  " + r[-1]
+        out.append(line[:width] if sys.stdout.isatty() else line)
+    return "\n".join(out)
+
+
+def _page(text: str) -> None:
+    pager = os.environ.get("PAGER", "less -FRX")
+    if sys.stdout.isatty() and pager:
+        subprocess.run(pager, shell=True, input=text.encode("utf-8"), check=False)
+    else:
+        sys.stdout.write(text)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    store, b = _find(_load(args), args.briefing)
+    number = args.version or (b.latest.number if b.latest else 0)
+    if not 1 <= number <= len(b.versions):
+        raise UsageError(f"{args.briefing} has versions 1 to {len(b.versions)}")
+    text = store.read_version(b, number)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "handle": f"{b.source}/{b.briefing_id}",
+                    "title": b.title,
+                    "version": number,
+                    "text": text,
+                },
+                ensure_ascii=False,
+            )
+        )
+        return EXIT_OK
+    head = f"{b.title}\n{b.url}\n{b.date or ''} · version {number} of {len(b.versions)}\n\n"
+    _page(head + text)
+    return EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    store, b = _find(_load(args), args.briefing)
+    n = len(b.versions)
+    if args.a is None:
+        a, c = max(n - 1, 1), n
+    else:
+        a, c = args.a, args.b or n
+    if not (1 <= a <= n and 1 <= c <= n):
+        raise UsageError(f"{args.briefing} has versions 1 to {n}")
+    old = from_text(store.read_version(b, a))
+    new = from_text(store.read_version(b, c))
+    d = diff_transcripts(old, new)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "handle": f"{b.source}/{b.briefing_id}",
+                    "from": a,
+                    "to": c,
+                    "changes": [{**asdict(ch), "kind": ch.kind.value} for ch in d.changes],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    out = [f"{b.title}: version {a} → {c}, {len(d.changes)} changes"]
+    out += [f"  {notify.change_line(ch)}" for ch in d.changes]
+    out.append("")
+    for line in d.unified.splitlines():
+        if colour and line.startswith("+") and not line.startswith("+++"):
+            line = f"\033[32m{line}\033[0m"
+        elif colour and line.startswith("-") and not line.startswith("---"):
+            line = f"\033[31m{line}\033[0m"
+        out.append(line)
+    print("\n".join(out))
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    cfg = _load(args)
+    print(
+        f"{cfg.path}: OK: {len(cfg.sources)} source(s), {len(cfg.channels)} channel(s), "
+        f"state in {cfg.monitor.state_dir}"
+    )
+    for s in cfg.sources:
+        chans = ", ".join(c.name for c in cfg.channels_for(s, "edited")) or "no channel"
+        print(
+            f"  source {s.name}: profile {s.profile}, every {s.interval}s, {s.index_url} -> {chans}"
+        )
+    for c in cfg.channels:
+        print(f"  channel {c.name}: " + ", ".join(notify.masked(u) for u in c.urls))
+    return EXIT_OK
+
+
+def cmd_notify_test(args: argparse.Namespace) -> int:
+    cfg = _load(args)
+    chans = [c for c in cfg.channels if not args.tag or args.tag in c.tags]
+    if not chans:
+        raise UsageError("no channel to test" + (f" with tag {args.tag!r}" if args.tag else ""))
+    title = "[briefing-monitor] Test alert"
+    body = "This is a test message from briefing-monitor. If you read this, the channel works."
+    bodies = {"text": body, "html": f"<p>{body}</p>", "markdown": body}
+    failures = 0
+    for c in chans:
+        for url in c.urls:
+            ok, reason = asyncio.run(notify.send_one(url, title, bodies))
+            failures += not ok
+            print(f"{c.name}: {'ok' if ok else 'FAILED'}: {reason or notify.masked(url)}")
+    return EXIT_OK if not failures else EXIT_FETCH
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(
+        Path(args.seeds) if args.seeds else None, Path(args.state) if args.state else None
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="briefing-monitor",
+        description=("Watch press-briefing transcripts; alert on new ones and on quiet edits."),
+    )
+    p.add_argument(
+        "--config", help="config file (default: $BRIEFING_MONITOR_CONFIG, else ./config.toml)"
+    )
+    p.add_argument(
+        "--log-level",
+        default=os.environ.get("BRIEFING_MONITOR_LOG", "warning"),
+        choices=["debug", "info", "warning", "error"],
+    )
+    p.add_argument("--log-format", default="text", choices=["text", "json"])
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Any, help: str) -> argparse.ArgumentParser:  # noqa: A002
+        sp = sub.add_parser(name, help=help, description=help)
+        sp.set_defaults(func=func)
+        return sp
+
+    sp = add("check", cmd_check, "check the sources once, send alerts, exit")
+    sp.add_argument("--source", action="append", help="only this source (repeatable)")
+    sp.add_argument("--json", action="store_true")
+    sp = add("history", cmd_history, "list the briefings in the archive")
+    sp.add_argument("source", nargs="?")
+    sp.add_argument("--json", action="store_true")
+    sp = add("show", cmd_show, "print a stored transcript")
+    sp.add_argument("briefing", help="handle from `history`, e.g. scio/117420451")
+    sp.add_argument("--version", type=int)
+    sp.add_argument("--json", action="store_true")
+    sp = add("diff", cmd_diff, "word diff between two versions (default: the last two)")
+    sp.add_argument("briefing")
+    sp.add_argument("a", nargs="?", type=int)
+    sp.add_argument("b", nargs="?", type=int)
+    sp.add_argument("--json", action="store_true")
+    add("validate", cmd_validate, "check the config file and print what it sets up")
+    sp = add("notify-test", cmd_notify_test, "send a test message to each channel")
+    sp.add_argument("--tag")
+    sp = add("demo", cmd_demo, "run offline on the seeds/ press room: baseline, edits, alerts")
+    sp.add_argument("--seeds", help=argparse.SUPPRESS)
+    sp.add_argument("--state", help="keep the demo's state here (default: a new temp folder)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging(args.log_level, args.log_format)
+    try:
+        return int(args.func(args))
+    except config_mod.ConfigError as exc:
+        print(f"config error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except StoreLocked as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    except StoreCorrupt as exc:
+        print(f"error: the state directory is damaged: {exc}", file=sys.stderr)
+        return EXIT_CORRUPT
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

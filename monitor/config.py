@@ -1,0 +1,356 @@
+"""Load config.toml into typed settings; every error names the file, the key and the fix."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+EVENT_KINDS = ("new", "edited", "removed", "error")
+
+
+class ConfigError(Exception):
+    """A config problem, phrased for the person who has to fix it."""
+
+    def __init__(self, path: Path | str, key: str, message: str) -> None:
+        self.path = str(path)
+        self.key = key
+        self.message = message
+        where = f"{self.path}: {key}: " if key else f"{self.path}: "
+        super().__init__(where + message)
+
+
+@dataclass(frozen=True)
+class MonitorSettings:
+    state_dir: Path = Path("state")
+    user_agent: str = "briefing-monitor/0.1 (+https://example.org/contact)"
+    per_host_concurrency: int = 2
+    min_delay: float = 0.0  # seconds between two requests to one host
+    timeout: float = 30.0  # seconds, per request phase (connect, read, ...)
+    page_timeout: float = 120.0  # seconds, whole page including a slow body
+    max_page_bytes: int = 5_000_000  # counted after decompression
+    max_pages: int = 12  # pages of one transcript
+    max_index_pages: int = 3
+    max_redirects: int = 5
+    alert_on_first_check: bool = False
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    name: str
+    profile: str
+    index_url: str
+    interval: int = 900  # seconds
+    notify: tuple[str, ...] = ()  # channel tags; empty means every channel
+    selectors: Mapping[str, Any] = field(default_factory=dict)
+    max_pages: int | None = None
+    max_index_pages: int | None = None
+
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    name: str
+    urls: tuple[str, ...]  # secrets resolved; never print them unmasked
+    tags: tuple[str, ...] = ()
+    events: tuple[str, ...] = EVENT_KINDS
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    monitor: MonitorSettings
+    sources: tuple[SourceConfig, ...]
+    channels: tuple[ChannelConfig, ...]
+
+    def source(self, name: str) -> SourceConfig:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        known = ", ".join(s.name for s in self.sources)
+        raise ConfigError(self.path, "source", f"no source named {name!r} (known: {known})")
+
+    def channels_for(self, source: SourceConfig, kind: str) -> tuple[ChannelConfig, ...]:
+        """The channels that receive `kind` events of `source` (routing by tag and kind)."""
+        return tuple(
+            c
+            for c in self.channels
+            if kind in c.events and (not source.notify or set(source.notify) & set(c.tags))
+        )
+
+
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def parse_duration(value: object, path: Path, key: str) -> int:
+    """'15m', '1h30m', '2d', '45s' or a number of seconds -> seconds."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    if isinstance(value, str):
+        m = _DURATION.match(value.strip())
+        if m and any(m.groups()):
+            d, h, mi, s = (int(g or 0) for g in m.groups())
+            total = d * 86400 + h * 3600 + mi * 60 + s
+            if total > 0:
+                return total
+    raise ConfigError(path, key, f'{value!r} is not a duration; write e.g. "15m", "1h" or 900')
+
+
+class _Table:
+    """Typed access to one TOML table that remembers where it is, for error messages."""
+
+    def __init__(self, data: Mapping[str, Any], path: Path, where: str) -> None:
+        self.data, self.path, self.where = data, path, where
+        self.used: set[str] = set()
+
+    def key(self, name: str) -> str:
+        return f"{self.where}.{name}" if self.where else name
+
+    def error(self, name: str, message: str) -> ConfigError:
+        return ConfigError(self.path, self.key(name), message)
+
+    def get(
+        self, name: str, kind: type | tuple[type, ...], default: Any = None, required: bool = False
+    ) -> Any:
+        self.used.add(name)
+        if name not in self.data:
+            if required:
+                raise self.error(name, "is required but missing")
+            return default
+        value = self.data[name]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if isinstance(value, bool) and bool not in kinds:
+            ok = False
+        else:
+            ok = isinstance(value, kinds) or (float in kinds and isinstance(value, int))
+        if not ok:
+            names = " or ".join(k.__name__.replace("str", "string") for k in kinds)
+            raise self.error(name, f"must be a {names}, not {type(value).__name__} ({value!r})")
+        return value
+
+    def strings(self, name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+        value = self.get(name, (list, str), default)
+        if isinstance(value, str):
+            value = [value]
+        if not all(isinstance(v, str) for v in value):
+            raise self.error(name, "must be a list of strings")
+        return tuple(value)
+
+    def positive(self, name: str, kind: type, default: Any) -> Any:
+        value = self.get(name, kind, default)
+        if value <= 0:
+            raise self.error(name, f"must be greater than 0, not {value}")
+        return kind(value)
+
+    def reject_unknown(self) -> None:
+        for name in self.data:
+            if name not in self.used:
+                hint = difflib.get_close_matches(name, sorted(self.used), n=1)
+                fix = (
+                    f"did you mean {hint[0]!r}?"
+                    if hint
+                    else "allowed: " + ", ".join(sorted(self.used))
+                )
+                raise self.error(name, f"unknown key; {fix}")
+
+
+def _check_url(table: _Table, name: str, url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise table.error(
+            name,
+            f"{url!r} is not an http(s) URL; write e.g. "
+            '"https://english.scio.gov.cn/pressroom/node_8021914.htm"',
+        )
+    return url
+
+
+def _expand_secret(table: _Table, name: str, value: str) -> str:
+    def sub(m: re.Match[str]) -> str:
+        var = m.group(1)
+        if var not in os.environ:
+            raise table.error(
+                name,
+                f"environment variable ${{{var}}} is not set; export it "
+                "or put the URL in a file named by urls_file",
+            )
+        return os.environ[var]
+
+    return _ENV.sub(sub, value)
+
+
+def _read_secret_file(table: _Table, config_path: Path, file_name: str) -> list[str]:
+    path = Path(os.path.expandvars(file_name))
+    if not path.is_absolute():
+        creds = os.environ.get("CREDENTIALS_DIRECTORY")
+        base = Path(creds) if creds and (Path(creds) / path).exists() else config_path.parent
+        path = base / path
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise table.error("urls_file", f"cannot read {path}: {exc.strerror}") from None
+    return [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+def _monitor(data: Mapping[str, Any], path: Path) -> MonitorSettings:
+    t = _Table(data, path, "monitor")
+    d = MonitorSettings()
+    state = t.get("state_dir", str, None)
+    env_state = os.environ.get("STATE_DIRECTORY")
+    if state is None:
+        state_dir = Path(env_state.split(":")[0]) if env_state else path.parent / "state"
+    else:
+        state_dir = Path(state).expanduser()
+        if not state_dir.is_absolute():
+            state_dir = path.parent / state_dir
+    settings = MonitorSettings(
+        state_dir=state_dir,
+        user_agent=t.get("user_agent", str, d.user_agent),
+        per_host_concurrency=t.positive("per_host_concurrency", int, d.per_host_concurrency),
+        min_delay=float(t.get("min_delay", float, d.min_delay)),
+        timeout=t.positive("timeout", float, d.timeout),
+        page_timeout=t.positive("page_timeout", float, d.page_timeout),
+        max_page_bytes=t.positive("max_page_bytes", int, d.max_page_bytes),
+        max_pages=t.positive("max_pages", int, d.max_pages),
+        max_index_pages=t.positive("max_index_pages", int, d.max_index_pages),
+        max_redirects=int(t.get("max_redirects", int, d.max_redirects)),
+        alert_on_first_check=t.get("alert_on_first_check", bool, d.alert_on_first_check),
+    )
+    t.reject_unknown()
+    return settings
+
+
+def _source(data: Mapping[str, Any], path: Path, i: int, profiles: set[str]) -> SourceConfig:
+    from .profiles import SELECTOR_KEYS
+
+    t = _Table(data, path, f"source[{i}]")
+    name = t.get("name", str, required=True)
+    if not _NAME.match(name):
+        raise t.error(
+            "name",
+            f"{name!r} must be 1-40 lowercase letters, digits, '-' or '_' (it names a folder)",
+        )
+    t.where = f"source[{i}] ({name})"
+    profile = t.get("profile", str, required=True)
+    if profile not in profiles:
+        hint = difflib.get_close_matches(profile, sorted(profiles), n=1)
+        fix = f"did you mean {hint[0]!r}?" if hint else "known: " + ", ".join(sorted(profiles))
+        raise t.error("profile", f"unknown profile {profile!r}; {fix}")
+    selectors = t.get("selectors", dict, {})
+    st = _Table(selectors, path, t.key("selectors"))
+    for key in SELECTOR_KEYS:
+        st.get(key, (str, list))
+    st.reject_unknown()
+    if profile == "generic" and "body" not in selectors:
+        raise t.error(
+            "selectors",
+            "the generic profile needs at least selectors.body "
+            "(a CSS selector for the transcript text)",
+        )
+    source = SourceConfig(
+        name=name,
+        profile=profile,
+        index_url=_check_url(t, "index_url", t.get("index_url", str, required=True)),
+        interval=parse_duration(t.get("interval", (str, int), "15m"), path, t.key("interval")),
+        notify=t.strings("notify"),
+        selectors=dict(selectors),
+        max_pages=t.get("max_pages", int, None),
+        max_index_pages=t.get("max_index_pages", int, None),
+    )
+    t.reject_unknown()
+    return source
+
+
+def _channel(data: Mapping[str, Any], path: Path, i: int) -> ChannelConfig:
+    t = _Table(data, path, f"channel[{i}]")
+    name = t.get("name", str, required=True)
+    if not _NAME.match(name):
+        raise t.error("name", f"{name!r} must be 1-40 lowercase letters, digits, '-' or '_'")
+    t.where = f"channel[{i}] ({name})"
+    urls = [_expand_secret(t, "urls", u) for u in t.strings("urls")]
+    file_name = t.get("urls_file", str, None)
+    if file_name:
+        urls += _read_secret_file(t, path, file_name)
+    if not urls:
+        raise t.error(
+            "urls", 'no Apprise URL; give urls = ["${MY_SLACK_URL}"] or urls_file = "/path/to/file"'
+        )
+    for u in urls:
+        if "://" not in u:
+            raise t.error("urls", f"{_mask(u)!r} is not an Apprise URL (scheme://...)")
+    events = t.strings("events", EVENT_KINDS)
+    for kind in events:
+        if kind not in EVENT_KINDS:
+            raise t.error("events", f"unknown event kind {kind!r}; use {', '.join(EVENT_KINDS)}")
+    channel = ChannelConfig(
+        name=name, urls=tuple(urls), tags=t.strings("tags"), events=tuple(events)
+    )
+    t.reject_unknown()
+    return channel
+
+
+def _mask(url: str) -> str:
+    """A printable form of a secret URL: its scheme only (hosts of some services are tokens)."""
+    m = re.match(r"^([a-zA-Z0-9+.-]+)://", url)
+    return f"{m.group(1)}://…" if m else "…"
+
+
+def load(path: Path | str) -> Config:
+    """Read and validate a config file; raise ConfigError on the first problem."""
+    from .profiles import PROFILES
+
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(
+            path,
+            "",
+            f"cannot read the config: {exc.strerror}; copy "
+            "config.example.toml to config.toml or pass --config",
+        ) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(path, "", f"not valid TOML: {exc}") from None
+    top = _Table(data, path, "")
+    monitor = _monitor(top.get("monitor", dict, {}), path)
+    sources = tuple(
+        _source(s, path, i, set(PROFILES)) for i, s in enumerate(_list_of_tables(top, "source"))
+    )
+    channels = tuple(_channel(c, path, i) for i, c in enumerate(_list_of_tables(top, "channel")))
+    top.reject_unknown()
+    if not sources:
+        raise ConfigError(path, "source", "no [[source]] table; add at least one source")
+    for kind, items in (("source", sources), ("channel", channels)):
+        names = [x.name for x in items]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise ConfigError(
+                path, kind, f"name {sorted(dup)[0]!r} is used twice; names must be unique"
+            )
+    return Config(path=path, monitor=monitor, sources=sources, channels=channels)
+
+
+def _list_of_tables(top: _Table, name: str) -> list[Mapping[str, Any]]:
+    value = top.get(name, list, [])
+    if not all(isinstance(v, dict) for v in value):
+        raise top.error(name, f"must be written as [[{name}]] tables")
+    return value
+
+
+def default_path() -> Path:
+    env = os.environ.get("BRIEFING_MONITOR_CONFIG")
+    if env:
+        return Path(env)
+    conf_dir = os.environ.get("CONFIGURATION_DIRECTORY")
+    if conf_dir and (Path(conf_dir) / "config.toml").exists():
+        return Path(conf_dir) / "config.toml"
+    return Path("config.toml")

@@ -1,0 +1,414 @@
+"""One check of one source, wiring the stages together:
+discover -> fetch all pages -> extract -> fingerprint -> detect -> store -> diff -> outbox."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from . import notify
+from .config import Config, SourceConfig
+from .diff import diff_transcripts, words
+from .discover import find_briefings, next_index_pages
+from .extract import (
+    ExtractError,
+    PageText,
+    build_transcript,
+    extract_page,
+    is_soft_404,
+    page_number,
+    pager_links,
+)
+from .fetch import Fetcher, FetchError
+from .fingerprint import fingerprint, from_text, to_text
+from .model import Briefing, CycleReport, Event, EventKind, Listing, Page, Transcript, Version
+from .profiles import Profile, profile_for
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+REMOVAL_CHECKS = 2  # consecutive "gone" answers before a briefing counts as removed
+LAST_SEEN_RESOLUTION = timedelta(hours=1)  # meta.json's last_seen is refreshed this often
+
+Progress = Callable[[str, int, int], None]
+
+
+class Gone(Exception):
+    """The briefing's first page answers 404/410 or the site's 'does not exist' page."""
+
+
+@dataclass
+class _Context:
+    config: Config
+    source: SourceConfig
+    profile: Profile
+    fetcher: Fetcher
+    store: Store
+    now: datetime
+    baseline: bool
+
+    @property
+    def stamp(self) -> str:
+        return self.now.isoformat(timespec="seconds")
+
+
+async def discover(
+    fetcher: Fetcher, source: SourceConfig, profile: Profile, limit: int, errors: list[str]
+) -> list[Listing]:
+    """All briefings on the index and its further pages (at most `limit` index pages)."""
+    queue, seen = [source.index_url], set[str]()
+    found: dict[str, Listing] = {}
+    while queue and len(seen) < limit:
+        url = queue.pop(0)
+        seen.add(url)
+        try:
+            page = await fetcher.get(url)
+        except FetchError as exc:
+            if url == source.index_url:
+                raise
+            errors.append(str(exc))  # a later index page: keep what the others list
+            log.warning("source %s: index page %s", source.name, exc)
+            continue
+        if is_soft_404(page.text, page.final_url, profile):
+            raise FetchError(url, "soft-404", "the index page is the site's 'not found' page")
+        for item in find_briefings(page.text, page.final_url, profile):
+            found.setdefault(item.briefing_id, item)
+        queue += [
+            u
+            for u in next_index_pages(page.text, page.final_url, profile)
+            if u not in seen and u not in queue
+        ]
+    return list(found.values())
+
+
+async def fetch_transcript(
+    fetcher: Fetcher, url: str, profile: Profile, max_pages: int
+) -> list[Page]:
+    """Every page of one transcript, following its pager; bounded and loop-safe."""
+    try:
+        first = await fetcher.get(url)
+    except FetchError as exc:
+        if exc.gone:
+            raise Gone(f"HTTP {exc.status}") from None
+        raise
+    if is_soft_404(first.text, first.final_url, profile):
+        raise Gone("the site's 'does not exist' page")
+    pages: dict[str, Page] = {first.final_url: first}
+    frontier = pager_links(first.text, first.final_url, first.final_url, profile)
+    while frontier and len(pages) < max_pages:
+        batch = [u for u in dict.fromkeys(frontier) if u not in pages][: max_pages - len(pages)]
+        if not batch:
+            break
+        fetched = await asyncio.gather(*(_continuation(fetcher, u, profile) for u in batch))
+        frontier = []
+        for u, page in zip(batch, fetched, strict=True):
+            pages[u] = page
+            frontier += pager_links(page.text, page.final_url, first.final_url, profile)
+        frontier = [u for u in frontier if u not in pages]
+    if frontier:
+        log.warning(
+            "%s: more than %d pages; reading the first %d (max_pages)", url, max_pages, max_pages
+        )
+    ordered = sorted(
+        pages.values(),
+        key=lambda p: page_number(p.final_url, profile) or (1 if p is first else 10_000),
+    )
+    return ordered
+
+
+async def _continuation(fetcher: Fetcher, url: str, profile: Profile) -> Page:
+    try:
+        page = await fetcher.get(url)
+    except FetchError as exc:
+        if exc.gone:  # a page the pager lists is missing: the site is broken, not the briefing
+            raise FetchError(
+                url, "missing-page", f"page listed in the pager answers HTTP {exc.status}"
+            ) from None
+        raise
+    if is_soft_404(page.text, page.final_url, profile):
+        raise FetchError(url, "missing-page", "page listed in the pager is a 'not found' page")
+    return page
+
+
+async def check_briefing(
+    ctx: _Context, bid: str, listing: Listing | None, record: Briefing | None
+) -> Event:
+    url = listing.url if listing else record.url if record else ""
+    max_pages = ctx.source.max_pages or ctx.config.monitor.max_pages
+    try:
+        pages = await fetch_transcript(ctx.fetcher, url, ctx.profile, max_pages)
+        texts = [(p.final_url, extract_page(p.text, p.final_url, ctx.profile)) for p in pages]
+    except Gone as exc:
+        return _removal_signal(ctx, bid, url, record, str(exc))
+    except (FetchError, ExtractError) as exc:
+        log.warning("source %s briefing %s: %s", ctx.source.name, bid, exc)
+        return Event(
+            EventKind.ERROR,
+            ctx.source.name,
+            bid,
+            url,
+            title=record.title if record else "",
+            error=str(exc),
+        )
+    transcript = _transcript(bid, url, texts, listing)
+    return _detect_and_store(ctx, transcript, pages, record)
+
+
+def _transcript(
+    bid: str, url: str, texts: list[tuple[str, PageText]], listing: Listing | None
+) -> Transcript:
+    return build_transcript(
+        bid,
+        url,
+        texts,
+        fallback_title=listing.title if listing else "",
+        fallback_date=listing.date if listing else None,
+    )
+
+
+def _detect_and_store(
+    ctx: _Context, t: Transcript, pages: list[Page], record: Briefing | None
+) -> Event:
+    fp = fingerprint(t.paragraphs)
+    store, stamp = ctx.store, ctx.stamp
+    if record is not None and record.latest and record.latest.sha256 == fp.sha256:
+        _touch(ctx, record, t)
+        return Event(
+            EventKind.UNCHANGED,
+            ctx.source.name,
+            t.briefing_id,
+            t.url,
+            t.title,
+            t.date,
+            len(pages),
+            version=record.latest.number,
+            archive_path=record.folder,
+        )
+    if record is None:
+        kind = EventKind.NEW
+        record = Briefing(
+            source=ctx.source.name,
+            briefing_id=t.briefing_id,
+            url=t.url,
+            title=t.title,
+            date=t.date,
+            folder=store.new_folder(ctx.source.name, t.briefing_id, t.title, t.date),
+            first_seen=stamp,
+            last_seen=stamp,
+        )
+        diff = None
+    else:
+        kind = EventKind.EDITED
+        assert record.latest is not None
+        old = from_text(store.read_version(record, record.latest.number))
+        diff = diff_transcripts(old, t.paragraphs)
+    number = len(record.versions) + 1
+    version = Version(
+        number=number,
+        sha256=fp.sha256,
+        fetched_at=stamp,
+        pages=len(pages),
+        paragraphs=len(t.paragraphs),
+        words=sum(words(p.text) for p in t.paragraphs),
+    )
+    record = replace(
+        record,
+        title=t.title or record.title,
+        date=t.date or record.date,
+        last_seen=stamp,
+        last_checked=stamp,
+        status="active",
+        removal_signals=0,
+        page_urls=t.page_urls,
+        versions=record.versions + (version,),
+    )
+    event = Event(
+        kind,
+        ctx.source.name,
+        t.briefing_id,
+        t.url,
+        t.title,
+        t.date,
+        len(pages),
+        t.speakers,
+        number,
+        diff,
+        record.folder,
+    )
+    # Order matters for crash safety: version files, then the alert, then meta.json (the
+    # commit). A crash before the commit re-detects the same change and the same alert id.
+    store.write_version(
+        record,
+        number,
+        to_text(t.paragraphs),
+        [p.raw for p in pages],
+        diff.unified if diff else None,
+    )
+    _enqueue(ctx, event)
+    store.save_meta(record)
+    log.info(
+        "source %s briefing %s: %s (version %d, %d pages)",
+        ctx.source.name,
+        t.briefing_id,
+        kind.value,
+        number,
+        len(pages),
+    )
+    return event
+
+
+def _touch(ctx: _Context, record: Briefing, t: Transcript) -> None:
+    """Save what an unchanged check learned, but only when it matters (saves a write)."""
+    updated = replace(
+        record, removal_signals=0, status="active", page_urls=t.page_urls, last_checked=ctx.stamp
+    )
+    stale = not record.last_seen or (
+        ctx.now - datetime.fromisoformat(record.last_seen) >= LAST_SEEN_RESOLUTION
+    )
+    if stale:
+        updated = replace(updated, last_seen=ctx.stamp)
+    if stale or replace(updated, last_checked=record.last_checked) != record:
+        ctx.store.save_meta(updated)
+
+
+def _removal_signal(
+    ctx: _Context, bid: str, url: str, record: Briefing | None, reason: str
+) -> Event:
+    name = ctx.source.name
+    if record is None:
+        log.warning("source %s briefing %s: listed but gone (%s)", name, bid, reason)
+        return Event(EventKind.ERROR, name, bid, url, error=f"listed but gone: {reason}")
+    if record.status == "removed":
+        return Event(
+            EventKind.UNCHANGED,
+            name,
+            bid,
+            url,
+            record.title,
+            record.date,
+            archive_path=record.folder,
+        )
+    signals = record.removal_signals + 1
+    removed = signals >= REMOVAL_CHECKS
+    record = replace(
+        record,
+        removal_signals=signals,
+        last_checked=ctx.stamp,
+        status="removed" if removed else record.status,
+    )
+    latest = record.latest.number if record.latest else 0
+    event = Event(
+        EventKind.REMOVED if removed else EventKind.UNCHANGED,
+        name,
+        bid,
+        url,
+        record.title,
+        record.date,
+        len(record.page_urls),
+        version=latest,
+        archive_path=record.folder,
+    )
+    if removed:
+        _enqueue(ctx, event)
+    ctx.store.save_meta(record)
+    log.info(
+        "source %s briefing %s: gone (%s), check %d of %d%s",
+        name,
+        bid,
+        reason,
+        signals,
+        REMOVAL_CHECKS,
+        ": removed" if removed else "",
+    )
+    return event
+
+
+def _enqueue(ctx: _Context, event: Event) -> None:
+    if ctx.baseline and not ctx.config.monitor.alert_on_first_check:
+        return
+    channels = ctx.config.channels_for(ctx.source, event.kind.value)
+    alert = notify.render(event, [c.name for c in channels], ctx.now)
+    notify.enqueue(ctx.store, alert, ctx.config)
+
+
+async def check_source(
+    config: Config,
+    source: SourceConfig,
+    fetcher: Fetcher,
+    store: Store,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> CycleReport:
+    """Check one source once: every briefing on its index, and every one known before."""
+    now = now or datetime.now(UTC)
+    state = store.source_state(source.name)
+    ctx = _Context(
+        config,
+        source,
+        profile_for(source.profile, source.selectors),
+        fetcher,
+        store,
+        now,
+        baseline=not state.get("baselined"),
+    )
+    report = CycleReport(source.name, baseline=ctx.baseline)
+    limit = source.max_index_pages or config.monitor.max_index_pages
+    start = fetcher.requests
+    try:
+        listings = await discover(fetcher, source, ctx.profile, limit, report.errors)
+    except FetchError as exc:
+        report.errors.append(str(exc))
+        log.error("source %s: index %s", source.name, exc)
+        _save_state(store, source.name, state, now, report)
+        return report
+    known = {b.briefing_id: b for b in store.briefings(source.name)}
+    listed = {item.briefing_id: item for item in listings}
+    ids = list(listed) + [bid for bid in known if bid not in listed]
+    done = 0
+
+    async def one(bid: str) -> Event:
+        nonlocal done
+        event = await check_briefing(ctx, bid, listed.get(bid), known.get(bid))
+        done += 1
+        if progress:
+            progress(source.name, done, len(ids))
+        return event
+
+    report.events = list(await asyncio.gather(*(one(bid) for bid in ids)))
+    report.errors += [
+        f"{e.briefing_id}: {e.error}" for e in report.events if e.kind is EventKind.ERROR
+    ]
+    report.requests = fetcher.requests - start
+    _save_state(store, source.name, state, now, report)
+    return report
+
+
+def _save_state(store: Store, name: str, state: dict, now: datetime, report: CycleReport) -> None:
+    stamp = now.isoformat(timespec="seconds")
+    failed = bool(report.errors) and not report.events
+    state.update(
+        last_check=stamp,
+        last_error=report.errors[0] if report.errors else "",
+        consecutive_failures=state.get("consecutive_failures", 0) + 1 if failed else 0,
+    )
+    if report.events:
+        state["baselined"] = True
+        state["last_ok"] = stamp
+    state["counts"] = {k.value: report.count(k) for k in EventKind}
+    store.save_source_state(name, state)
+
+
+async def run_check(
+    config: Config, store: Store, only: list[str] | None = None, progress: Progress | None = None
+) -> list[CycleReport]:
+    """One cycle: check the chosen sources, then deliver what the outbox holds."""
+    sources = [config.source(n) for n in only] if only else list(config.sources)
+    reports = []
+    async with Fetcher(config.monitor, store.http) as fetcher:
+        for source in sources:
+            reports.append(await check_source(config, source, fetcher, store, progress=progress))
+    await notify.deliver(store, config, datetime.now(UTC))
+    return reports

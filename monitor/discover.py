@@ -1,0 +1,67 @@
+"""Index pages -> the briefings they list (and the further index pages to read)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+from .extract import find_date, fold, parse
+from .model import Listing
+from .profiles import Profile
+
+
+def find_briefings(html: str, url: str, profile: Profile) -> list[Listing]:
+    """The briefing links on one index page, in page order, without duplicates."""
+    soup = parse(html)
+    found: dict[str, Listing] = {}
+    for a in soup.select(profile.link_selector):
+        href = a.get("href")
+        if not isinstance(href, str) or href.startswith(("javascript:", "mailto:", "#")):
+            continue
+        target = urljoin(url, href.strip()).split("#")[0]
+        if urlsplit(target).scheme not in ("http", "https"):
+            continue
+        m = profile.briefing_match(target)
+        if not m or target == url:
+            continue
+        groups = m.groupdict()
+        bid = safe_id(groups.get("id") or target)
+        if bid in found:
+            continue
+        date = None
+        if groups.get("y") and groups.get("m") and groups.get("d"):
+            date = f"{groups['y']}-{groups['m']}-{groups['d']}"
+        else:
+            parent = a.find_parent("li") or a.parent
+            date = find_date(fold(parent.get_text(" "))) if parent is not None else None
+        found[bid] = Listing(briefing_id=bid, url=target, title=fold(a.get_text(" ")), date=date)
+    return list(found.values())
+
+
+def next_index_pages(html: str, url: str, profile: Profile) -> list[str]:
+    """Further pages of the index (its own pagination), as absolute URLs."""
+    if not profile.index_next_selector:
+        return []
+    soup = parse(html)
+    pattern = re.compile(profile.index_next_pattern) if profile.index_next_pattern else None
+    out: dict[str, None] = {}
+    for a in soup.select(profile.index_next_selector):
+        href = a.get("href")
+        if not isinstance(href, str) or href.startswith(("javascript:", "#")):
+            continue
+        target = urljoin(url, href.strip()).split("#")[0]
+        if target != url and (pattern is None or pattern.search(target)):
+            out.setdefault(target, None)
+    return list(out)
+
+
+def safe_id(value: str) -> str:
+    """A briefing handle that is safe as part of a file name: [A-Za-z0-9._-], short."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", value).strip("-.")
+    if cleaned and len(cleaned) <= 40:
+        return cleaned
+    import hashlib
+
+    return (cleaned[:24].strip("-.") + "-" if cleaned else "") + hashlib.sha256(
+        value.encode("utf-8", "surrogatepass")
+    ).hexdigest()[:12]

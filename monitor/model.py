@@ -1,0 +1,201 @@
+"""The plain, immutable values that travel between the pipeline's stages.
+
+Read this module and `cycle.check_source` and you know the whole system:
+discover -> fetch -> extract -> fingerprint -> detect -> store -> diff -> notify.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+@dataclass(frozen=True)
+class Page:
+    """One fetched HTML page, already decoded to text."""
+
+    url: str  # the URL we asked for
+    final_url: str  # after redirects
+    status: int  # HTTP status; 304 answers are resolved to the stored page (status 200)
+    text: str  # decoded HTML
+    raw: bytes  # the body as the server sent it (after content-decoding)
+    encoding: str
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False  # True when a 304 let us reuse the stored body
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A briefing link found on an index page."""
+
+    briefing_id: str  # the site's own id, e.g. "117420451" from content_117420451.html
+    url: str  # first page of the transcript
+    title: str  # the link text (a hint; the transcript page has the real title)
+    date: str | None  # ISO date when the URL or index tells it
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One paragraph of a transcript, with who said it and on which page."""
+
+    text: str
+    page: int  # 1-based page number of the transcript
+    speaker: str | None = None
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """A whole briefing transcript, stitched across all its pages, without chrome."""
+
+    briefing_id: str
+    url: str  # canonical URL (first page)
+    title: str
+    date: str | None  # ISO date (YYYY-MM-DD)
+    page_urls: tuple[str, ...]
+    paragraphs: tuple[Paragraph, ...]
+
+    @property
+    def speakers(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for p in self.paragraphs:
+            if p.speaker:
+                seen.setdefault(p.speaker, None)
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    sha256: str  # over the normalised text, page boundaries excluded
+    paragraphs: tuple[str, ...]  # one short hash per paragraph
+
+
+class ChangeKind(StrEnum):
+    CHANGED = "changed"
+    ADDED = "added"
+    REMOVED = "removed"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One edit in a transcript: a changed span inside a paragraph, or a whole paragraph."""
+
+    kind: ChangeKind
+    page: int
+    speaker: str | None
+    old: str  # the removed words ("" for an addition)
+    new: str  # the inserted words ("" for a removal)
+    context: str = ""  # a few words around a changed span, as it reads now
+
+
+@dataclass(frozen=True)
+class DiffSummary:
+    changes: tuple[Change, ...]
+    paragraphs_added: int = 0
+    paragraphs_removed: int = 0
+    paragraphs_changed: int = 0
+    words_added: int = 0
+    words_removed: int = 0
+    unified: str = ""  # a plain unified diff of the two texts, for vNNN.diff
+
+
+class EventKind(StrEnum):
+    NEW = "new"
+    EDITED = "edited"
+    REMOVED = "removed"
+    UNCHANGED = "unchanged"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Event:
+    """What one check found for one briefing."""
+
+    kind: EventKind
+    source: str
+    briefing_id: str
+    url: str
+    title: str = ""
+    date: str | None = None
+    pages: int = 0
+    speakers: tuple[str, ...] = ()
+    version: int = 0
+    diff: DiffSummary | None = None
+    archive_path: str = ""  # folder of the briefing, relative to the state dir
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A rendered message waiting in the outbox for its channels."""
+
+    alert_id: str
+    source: str
+    kind: str
+    title: str
+    body_text: str
+    body_html: str
+    body_markdown: str
+    channels: tuple[str, ...]
+    created_at: str
+
+
+@dataclass
+class CycleReport:
+    """The outcome of one check of one source (mutable while the cycle runs)."""
+
+    source: str
+    events: list[Event] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    requests: int = 0
+    baseline: bool = False
+
+    def count(self, kind: EventKind) -> int:
+        return sum(1 for e in self.events if e.kind is kind)
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    """What we keep per URL for conditional GET: the validators and the body they cover."""
+
+    url: str
+    final_url: str
+    etag: str | None
+    last_modified: str | None
+    content_type: str | None
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Version:
+    """One stored version of a transcript (an entry of meta.json's `versions`)."""
+
+    number: int
+    sha256: str
+    fetched_at: str  # ISO 8601, UTC
+    pages: int
+    paragraphs: int
+    words: int
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """What the archive knows about one briefing: its meta.json."""
+
+    source: str
+    briefing_id: str
+    url: str
+    title: str
+    date: str | None
+    folder: str  # relative to the state dir, e.g. archive/scio/2024-09-11_scio-briefing_117420451
+    first_seen: str
+    last_seen: str
+    last_checked: str = ""
+    status: str = "active"  # or "removed"
+    removal_signals: int = 0  # consecutive checks that found the page gone
+    page_urls: tuple[str, ...] = ()
+    versions: tuple[Version, ...] = ()
+
+    @property
+    def latest(self) -> Version | None:
+        return self.versions[-1] if self.versions else None

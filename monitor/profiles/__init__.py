@@ -1,0 +1,95 @@
+"""Site profiles: what a site looks like, as data. The config names a profile; the
+pipeline's one code path reads it. A profile never depends on the host name."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+# Keys a [[source]] may set in its `selectors` table to override or describe a site.
+SELECTOR_KEYS = ("links", "link_pattern", "index_next", "title", "date", "body", "next", "drop")
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    # Index pages: candidate links, and which of them are briefings (regex on the absolute
+    # URL; named group `id` is the briefing's handle, optional `date` groups y/m/d).
+    link_selector: str = "a[href]"
+    link_pattern: str = r"(?P<id>[^/]+?)(?:\.s?html?)?$"
+    index_next_selector: str = ""  # links to further index pages
+    index_next_pattern: str = ""  # and the regex they must match
+    # Transcript pages.
+    title_selectors: tuple[str, ...] = ("h1", "title")
+    title_strip: str = ""  # regex removed from the title (site name suffixes)
+    date_selectors: tuple[str, ...] = ()
+    body_selectors: tuple[str, ...] = ("article", "main")
+    pager_selector: str = ""  # links to the other pages of this transcript
+    page_pattern: str = ""  # regex on a continuation page URL, group `n` = page number
+    drop_selectors: tuple[str, ...] = ()
+    chrome_lines: tuple[str, ...] = ()  # regexes of whole paragraphs that are chrome
+    soft_404_markers: tuple[str, ...] = ()  # text of the site's "page not found" page
+    soft_404_url: str = ""  # regex on the final URL of such a page
+    hooks: Mapping[str, Any] = field(default_factory=dict)
+
+    def with_selectors(self, selectors: Mapping[str, Any]) -> Profile:
+        """This profile with a source's `selectors` table applied on top."""
+
+        def many(value: Any) -> tuple[str, ...]:
+            return (value,) if isinstance(value, str) else tuple(value)
+
+        changes: dict[str, Any] = {}
+        if "links" in selectors:
+            changes["link_selector"] = ", ".join(many(selectors["links"]))
+        if "link_pattern" in selectors:
+            changes["link_pattern"] = selectors["link_pattern"]
+        if "index_next" in selectors:
+            changes["index_next_selector"] = ", ".join(many(selectors["index_next"]))
+            changes["index_next_pattern"] = changes.get("index_next_pattern", "")
+        for key, attr in (
+            ("title", "title_selectors"),
+            ("date", "date_selectors"),
+            ("body", "body_selectors"),
+        ):
+            if key in selectors:
+                changes[attr] = many(selectors[key])
+        if "next" in selectors:
+            changes["pager_selector"] = ", ".join(many(selectors["next"]))
+        if "drop" in selectors:
+            changes["drop_selectors"] = self.drop_selectors + many(selectors["drop"])
+        return replace(self, **changes)
+
+    def briefing_match(self, url: str) -> re.Match[str] | None:
+        return re.search(self.link_pattern, url.split("#")[0].split("?")[0])
+
+
+# Markup that is never transcript text, on any site.
+COMMON_DROP = (
+    "script",
+    "style",
+    "noscript",
+    "form",
+    "iframe",
+    "button",
+    "select",
+    "input",
+    "textarea",
+    "nav",
+    "svg",
+)
+
+
+def _registry() -> dict[str, Profile]:
+    from . import generic, scio
+
+    return {p.name: p for p in (scio.PROFILE, generic.PROFILE)}
+
+
+PROFILES: dict[str, Profile] = _registry()
+
+
+def profile_for(name: str, selectors: Mapping[str, Any] | None = None) -> Profile:
+    profile = PROFILES[name]
+    return profile.with_selectors(selectors) if selectors else profile

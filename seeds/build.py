@@ -1,0 +1,301 @@
+#!/usr/bin/env python3
+"""Build the offline SCIO press room (seeds/site/) and its next-check overlay (seeds/after/).
+
+Run `python seeds/build.py`; the output is deterministic. Sources are seeds/text/*.txt, one
+briefing per file: a header of `key: value` lines, a blank line, then the pages.
+
+    id: 117420451                   site id (the N of content_N.html)
+    date: 2024-09-11
+    title: SCIO briefing on ...
+    ext: html                       html, or htm for the older URL style
+    related: 117366105 117312974    ids of briefings in the "Related" box
+    comment: user | text            a reader comment (repeatable)
+    after-only: yes                 the briefing first appears in after/
+    after-comment@1: user | text    an extra comment on page 1 in after/
+    after-related@3: 117436982 ...  the "Related" box of page 3 in after/
+
+Pages are separated by a line `=== page ===`, paragraphs by blank lines. A paragraph that is
+just `Name:` is a speaker label. Lines of one paragraph are joined with <br/>; `&nbsp;` and
+leading spaces are kept as written; `[img: /path.jpg]` alone is a photo paragraph.
+`[[old|new]]` reads "old" in site/ and "new" in after/; paragraphs between the lines
+`=== drop in after ===` and `=== end drop ===` are left out in after/.
+
+after/ holds only the files whose after-state differs from site/.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TEXT, SITE, AFTER = HERE / "text", HERE / "site", HERE / "after"
+INDEX_FILES = ("pressroom/node_9001234.htm", "pressroom/node_9001234_2.html")
+PER_INDEX_PAGE = 4
+MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+LABEL = re.compile(r"[^:\s][^:]{0,58}:")
+EDIT = re.compile(r"\[\[(.*?)\|(.*?)\]\]")
+IMG = re.compile(r"\[img: (\S+)\]")
+
+NAV = (
+    '<div id="top_nav"><a href="/">Home</a> | <a href="/pressroom/node_9001234.htm">'
+    'Pressroom</a> | <a href="/china/">China</a> | <a href="/world/">World</a> | '
+    '<a href="/business/">Business</a></div>'
+)
+FOOTER = (
+    '<div id="footer"><a href="/stories/">Send your stories</a><a href="/more/">'
+    'Get more from China.org.cn</a><a href="/m/">Mobile</a><a href="/rss/">RSS</a>'
+    '<a href="/newsletter/">Newsletter</a></div>'
+)
+
+ARTICLE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta http-equiv="Content-Type" content="text/html; charset=utf-8" />
+<title>{title} - China.org.cn</title>
+<link rel="stylesheet" href="/css/style.css" />
+<script type="text/javascript" src="/js/share.js"></script>
+</head>
+<body>
+{nav}
+<div id="content">
+<div class="share_img"><img src="/img/share.png" alt="分享缩略图" /></div>
+<h1 id="title">{title}</h1>
+<div id="guild"><a href="#comment"><span id="comment_count">{count}</span> Comment(s)</a>\
+<a href="javascript:window.print()">Print</a> <a href="mailto:?subject={title_attr}">E-mail</a> \
+China.org.cn, {long_date}</div>
+<div id="fontsize">Adjust font size: <a href="javascript:doZoom(16)">A</a> \
+<a href="javascript:doZoom(14)">A</a> <a href="javascript:doZoom(12)">A</a></div>
+<div id="container_txt">
+{body}
+</div>
+<div class="follow">Follow China.org.cn on <a href="https://twitter.com/chinaorgcn">Twitter</a> \
+and <a href="https://www.facebook.com/chinaorgcn">Facebook</a> to join the conversation.</div>
+<div class="app"><a href="/app/">ChinaNews App Download</a></div>
+<div class="tools"><a href="javascript:window.print()">Print</a> <a href="mailto:">E-mail</a> \
+<a href="#">Bookmark and Share</a></div>
+<div id="comment"><a href="/forum/">Go to Forum &gt;&gt;</a><span>{count}</span> Comment(s)
+<div class="comment_list">{comments}</div>
+<form action="/comment/post" method="post"><h4>Add your comments...</h4><ul><li>User Name \
+<input name="user"/> Required</li><li>Your Comment <textarea name="body"></textarea></li>\
+<li>Enter the words you see: <input name="captcha"/> <img src="/captcha.png" alt=""/></li></ul>\
+<p>Racist, abusive and off-topic comments may be removed by the moderator.</p>\
+<input type="submit" value="Send"/></form></div>
+<div class="related"><h3>Related</h3><ul>{related}</ul></div>
+</div>
+{footer}
+</body>
+</html>
+"""
+
+INDEX = """<html><head><meta charset="utf-8"><title>Pressroom - China.org.cn</title></head><body>
+{nav}
+<div class="list"><ul>
+{items}
+</ul></div>
+<div id="autopage"><center>{pager}</center></div>
+{footer}</body></html>
+"""
+
+
+@dataclass
+class Paragraph:
+    lines: list[str]
+    dropped: bool = False  # left out in after/
+
+
+@dataclass
+class Briefing:
+    id: str
+    date: str
+    title: str
+    ext: str = "html"
+    related: list[str] = field(default_factory=list)
+    comments: list[tuple[str, str]] = field(default_factory=list)
+    after_only: bool = False
+    after_comments: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+    after_related: dict[int, list[str]] = field(default_factory=dict)
+    pages: list[list[Paragraph]] = field(default_factory=list)
+
+    @property
+    def folder(self) -> str:
+        return f"pressroom/{self.date[:7]}/{self.date[8:]}"
+
+    def page_file(self, k: int) -> str:
+        return f"content_{self.id}.{self.ext}" if k == 1 else f"content_{self.id}_{k}.{self.ext}"
+
+    def page_path(self, k: int) -> str:
+        return f"{self.folder}/{self.page_file(k)}"
+
+
+def comment(value: str) -> tuple[str, str]:
+    user, text = value.split("|", 1)
+    return user.strip(), text.strip()
+
+
+def parse(path: Path) -> Briefing:
+    head, body = path.read_text(encoding="utf-8").split("\n\n", 1)
+    fields: dict[str, str] = {}
+    b = Briefing(id="", date="", title="")
+    for line in head.splitlines():
+        key, value = (s.strip() for s in line.split(":", 1))
+        if key == "comment":
+            b.comments.append(comment(value))
+        elif key.startswith("after-comment@"):
+            b.after_comments.setdefault(int(key.split("@")[1]), []).append(comment(value))
+        elif key.startswith("after-related@"):
+            b.after_related[int(key.split("@")[1])] = value.split()
+        else:
+            fields[key] = value
+    b.id, b.date, b.title = fields["id"], fields["date"], fields["title"]
+    b.ext = fields.get("ext", "html")
+    b.related = fields.get("related", "").split()
+    b.after_only = fields.get("after-only") == "yes"
+
+    page: list[Paragraph] = []
+    b.pages.append(page)
+    lines: list[str] = []
+    dropping = False
+
+    def flush() -> None:
+        if lines:
+            page.append(Paragraph(lines.copy(), dropping))
+            lines.clear()
+
+    for raw in body.splitlines() + [""]:
+        line = raw.rstrip()
+        if line.startswith("=== "):
+            flush()
+            if line == "=== page ===":
+                page = []
+                b.pages.append(page)
+            else:
+                dropping = line == "=== drop in after ==="
+        elif line.strip():
+            lines.append(line)
+        else:
+            flush()
+    return b
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=False).replace("&amp;nbsp;", "&nbsp;")
+
+
+def render_paragraph(lines: list[str]) -> str:
+    if len(lines) == 1 and (m := IMG.fullmatch(lines[0])):
+        return f'<p style="text-align: center;"><img src="{m[1]}" alt="" border="0" /></p>'
+    if len(lines) == 1 and LABEL.fullmatch(lines[0]):
+        return f"<p><strong>{esc(lines[0])}</strong></p>"
+    return "<p>" + "<br/>".join(esc(line) for line in lines) + "</p>"
+
+
+def pager(b: Briefing, k: int) -> str:
+    n = len(b.pages)
+    parts = [f'<a href="{b.page_file(k - 1)}">&lt;</a>'] if k > 1 else []
+    for i in range(1, n + 1):
+        parts.append(f"<span>{i}</span>" if i == k else f'<a href="{b.page_file(i)}">{i}</a>')
+    if k < n:
+        parts.append(f'<a href="{b.page_file(k + 1)}">&gt;</a>')
+    return '<div id="autopage"><center>' + " ".join(parts) + "</center></div>"
+
+
+def render_article(b: Briefing, k: int, after: bool, by_id: dict[str, Briefing]) -> str:
+    body = []
+    for p in b.pages[k - 1]:
+        if after and p.dropped:
+            continue
+        body.append(render_paragraph([EDIT.sub(r"\2" if after else r"\1", s) for s in p.lines]))
+    if len(b.pages) > 1:
+        body.append(pager(b, k))
+    comments = b.comments + (b.after_comments.get(k, []) if after else [])
+    related = b.after_related[k] if after and k in b.after_related else b.related
+    items = [
+        f'<li><a href="/{by_id[r].page_path(1)}">{esc(by_id[r].title)}</a></li>' for r in related
+    ]
+    y, m, d = (int(x) for x in b.date.split("-"))
+    return ARTICLE.format(
+        nav=NAV,
+        footer=FOOTER,
+        title=esc(b.title),
+        title_attr=html.escape(b.title),
+        long_date=f"{MONTHS[m - 1]} {d}, {y}",
+        body="\n".join(body),
+        count=len(comments),
+        comments="".join(
+            f'<div class="comment_item"><b>{esc(u)}</b><p>{esc(t)}</p></div>' for u, t in comments
+        )
+        or "No comments.",
+        related="".join(items),
+    )
+
+
+def render_index(listed: list[Briefing]) -> dict[str, str]:
+    first, second = INDEX_FILES[0].split("/")[1], INDEX_FILES[1].split("/")[1]
+    pagers = (
+        f'1 <a href="{second}">2</a> <a href="{second}">Next</a>',
+        f'<a href="{first}">Prev</a> <a href="{first}">1</a> 2',
+    )
+    chunks = (listed[:PER_INDEX_PAGE], listed[PER_INDEX_PAGE:])
+    out = {}
+    for path, chunk, pg in zip(INDEX_FILES, chunks, pagers, strict=True):
+        items = "\n".join(
+            f'<li><a href="{b.page_path(1).removeprefix("pressroom/")}" target="_blank">'
+            f'{esc(b.title)}</a><span class="date">{b.date}</span></li>'
+            for b in chunk
+        )
+        out[path] = INDEX.format(nav=NAV, footer=FOOTER, items=items, pager=pg)
+    return out
+
+
+def render_site(briefings: list[Briefing], after: bool) -> dict[str, str]:
+    by_id = {b.id: b for b in briefings}
+    shown = [b for b in briefings if after or not b.after_only]
+    for b in shown:  # a Related link must point at a briefing that exists in this state
+        for k in range(1, len(b.pages) + 1):
+            ids = b.after_related.get(k, b.related) if after else b.related
+            assert all(
+                r in by_id and r != b.id and (after or not by_id[r].after_only) for r in ids
+            ), (b.id, k, ids)
+    files = {}
+    for b in shown:
+        for k in range(1, len(b.pages) + 1):
+            files[b.page_path(k)] = render_article(b, k, after, by_id)
+    files.update(render_index(sorted(shown, key=lambda b: (b.date, b.id), reverse=True)))
+    return files
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    if root.exists():
+        shutil.rmtree(root)
+    for rel, text in sorted(files.items()):
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
+
+
+def main() -> None:
+    briefings = [parse(p) for p in sorted(TEXT.glob("*.txt"))]
+    site = render_site(briefings, after=False)
+    after = {
+        rel: text
+        for rel, text in render_site(briefings, after=True).items()
+        if site.get(rel) != text
+    }
+    write(SITE, site)
+    write(AFTER, after)
+    for b in sorted(briefings, key=lambda b: b.date):
+        where = "after/ only" if b.after_only else "site/"
+        print(f"{b.id}  {b.date}  {len(b.pages):2d} page(s)  {where:11s}  {b.page_path(1)}")
+    print(f"site/: {len(site)} files; after/: {len(after)} files")
+    for rel in sorted(after):
+        print(f"  after/{rel}")
+
+
+if __name__ == "__main__":
+    main()
