@@ -258,7 +258,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    out = [f"{b.title}: version {a} → {c}, {len(d.changes)} changes"]
+    n_changes = len(d.changes)
+    out = [f"{b.title}: version {a} → {c}, {n_changes} change{'s' if n_changes != 1 else ''}"]
     out += [f"  {notify.change_line(ch)}" for ch in d.changes]
     out.append("")
     for line in d.unified.splitlines():

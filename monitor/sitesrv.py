@@ -7,6 +7,7 @@ import email.utils
 import hashlib
 import mimetypes
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -17,7 +18,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 - the http.server API
         self.server.requests += 1
-        path = self.server.resolve(urlsplit(self.path).path)
+        url_path = urlsplit(self.path).path
+        fault = self.server.faults.get(url_path)
+        if isinstance(fault, float):  # a server that hangs before answering
+            time.sleep(fault)
+        elif isinstance(fault, int):
+            self._send(fault, b"<html><body>Server error</body></html>", "text/html")
+            return
+        path = self.server.resolve(url_path)
         if path is None:
             self._send(
                 404, b"<html><body><h1>404 Not Found</h1></body></html>", "text/html; charset=utf-8"
@@ -69,6 +77,8 @@ class SiteServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.root = Path(root).resolve()
         self.charsets = charsets or {}  # file name -> charset to declare in Content-Type
+        # URL path -> HTTP status to answer instead (int) or seconds to stall first (float).
+        self.faults: dict[str, int | float] = {}
         self.requests = 0
         self.not_modified = 0
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
