@@ -40,11 +40,16 @@ def find_briefings(html: str, url: str, profile: Profile) -> list[Listing]:
 
 def next_index_pages(html: str, url: str, profile: Profile) -> list[str]:
     """Further pages of the index (its own pagination), as absolute URLs."""
+    out: dict[str, None] = {}
+    if profile.index_count_pattern and profile.index_page_format:
+        m = re.search(profile.index_count_pattern, html)
+        if m:
+            for n in range(1, int(m.group(1))):
+                out.setdefault(urljoin(url, profile.index_page_format.format(n=n)))
     if not profile.index_next_selector:
-        return []
+        return list(out)
     soup = parse(html)
     pattern = re.compile(profile.index_next_pattern) if profile.index_next_pattern else None
-    out: dict[str, None] = {}
     for a in soup.select(profile.index_next_selector):
         href = a.get("href")
         if not isinstance(href, str) or href.startswith(("javascript:", "#")):

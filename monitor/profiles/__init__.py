@@ -21,6 +21,10 @@ class Profile:
     link_pattern: str = r"(?P<id>[^/]+?)(?:\.s?html?)?$"
     index_next_selector: str = ""  # links to further index pages
     index_next_pattern: str = ""  # and the regex they must match
+    # Index pagers written by JavaScript ("var countPage = 25"): the page count, read by a
+    # regex (group 1), and the file name of index page n (n = 1 .. count-1) relative to page 0.
+    index_count_pattern: str = ""
+    index_page_format: str = ""
     # Transcript pages.
     title_selectors: tuple[str, ...] = ("h1", "title")
     title_strip: str = ""  # regex removed from the title (site name suffixes)
