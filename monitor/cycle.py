@@ -4,6 +4,7 @@ discover -> fetch all pages -> extract -> fingerprint -> detect -> store -> diff
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -84,25 +85,44 @@ async def discover(
     return list(found.values())
 
 
+def page_sha(page: Page) -> str:
+    return hashlib.sha256(page.raw).hexdigest()
+
+
 async def fetch_transcript(
-    fetcher: Fetcher, url: str, profile: Profile, max_pages: int
-) -> list[Page]:
-    """Every page of one transcript, following its pager; bounded and loop-safe."""
+    fetcher: Fetcher, url: str, profile: Profile, max_pages: int, known: Briefing | None = None
+) -> tuple[list[Page], bool]:
+    """Every page of one transcript, following its pager; bounded and loop-safe.
+
+    Returns (pages, same): `same` is True when every page is byte-identical to what the last
+    check processed (`known`), so nothing needs parsing. That is the common case."""
     try:
         first = await fetcher.get(url)
     except FetchError as exc:
         if exc.gone:
             raise Gone(f"HTTP {exc.status}") from None
         raise
-    if is_soft_404(first.text, first.final_url, profile):
-        raise Gone("the site's 'does not exist' page")
     pages: dict[str, Page] = {first.final_url: first}
+    ready: dict[str, Page] = {}
+    if known and known.removal_signals == 0 and known.page_sha256[:1] == (page_sha(first),):
+        # Page 1 is as it was, so its pager is too: fetch the pages we know, compare bytes.
+        rest = list(zip(known.page_urls[1:], known.page_sha256[1:], strict=False))
+        fetched = await asyncio.gather(*(_continuation(fetcher, u, profile, h) for u, h in rest))
+        if all(page_sha(p) == h for p, (_u, h) in zip(fetched, rest, strict=True)):
+            return [first, *fetched], True
+        ready = {u: p for p, (u, _h) in zip(fetched, rest, strict=True)}
+    elif is_soft_404(first.text, first.final_url, profile):
+        raise Gone("the site's 'does not exist' page")
+
+    async def fetch(u: str) -> Page:
+        return ready[u] if u in ready else await _continuation(fetcher, u, profile)
+
     frontier = pager_links(first.text, first.final_url, first.final_url, profile)
     while frontier and len(pages) < max_pages:
         batch = [u for u in dict.fromkeys(frontier) if u not in pages][: max_pages - len(pages)]
         if not batch:
             break
-        fetched = await asyncio.gather(*(_continuation(fetcher, u, profile) for u in batch))
+        fetched = await asyncio.gather(*(fetch(u) for u in batch))
         frontier = []
         for u, page in zip(batch, fetched, strict=True):
             pages[u] = page
@@ -116,10 +136,10 @@ async def fetch_transcript(
         pages.values(),
         key=lambda p: page_number(p.final_url, profile) or (1 if p is first else 10_000),
     )
-    return ordered
+    return ordered, False
 
 
-async def _continuation(fetcher: Fetcher, url: str, profile: Profile) -> Page:
+async def _continuation(fetcher: Fetcher, url: str, profile: Profile, expect_sha: str = "") -> Page:
     try:
         page = await fetcher.get(url)
     except FetchError as exc:
@@ -128,7 +148,7 @@ async def _continuation(fetcher: Fetcher, url: str, profile: Profile) -> Page:
                 url, "missing-page", f"page listed in the pager answers HTTP {exc.status}"
             ) from None
         raise
-    if is_soft_404(page.text, page.final_url, profile):
+    if page_sha(page) != expect_sha and is_soft_404(page.text, page.final_url, profile):
         raise FetchError(url, "missing-page", "page listed in the pager is a 'not found' page")
     return page
 
@@ -139,7 +159,10 @@ async def check_briefing(
     url = listing.url if listing else record.url if record else ""
     max_pages = ctx.source.max_pages or ctx.config.monitor.max_pages
     try:
-        pages = await fetch_transcript(ctx.fetcher, url, ctx.profile, max_pages)
+        pages, same = await fetch_transcript(ctx.fetcher, url, ctx.profile, max_pages, record)
+        if same and record is not None and record.latest is not None:
+            _touch(ctx, record, record.page_urls, record.page_sha256)
+            return _unchanged(ctx, record, len(pages))
         texts = [(p.final_url, extract_page(p.text, p.final_url, ctx.profile)) for p in pages]
     except Gone as exc:
         return _removal_signal(ctx, bid, url, record, str(exc))
@@ -174,19 +197,10 @@ def _detect_and_store(
 ) -> Event:
     fp = fingerprint(t.paragraphs)
     store, stamp = ctx.store, ctx.stamp
+    shas = tuple(page_sha(p) for p in pages)
     if record is not None and record.latest and record.latest.sha256 == fp.sha256:
-        _touch(ctx, record, t)
-        return Event(
-            EventKind.UNCHANGED,
-            ctx.source.name,
-            t.briefing_id,
-            t.url,
-            t.title,
-            t.date,
-            len(pages),
-            version=record.latest.number,
-            archive_path=record.folder,
-        )
+        _touch(ctx, record, t.page_urls, shas)
+        return _unchanged(ctx, record, len(pages))
     if record is None:
         kind = EventKind.NEW
         record = Briefing(
@@ -223,6 +237,7 @@ def _detect_and_store(
         status="active",
         removal_signals=0,
         page_urls=t.page_urls,
+        page_sha256=shas,
         versions=record.versions + (version,),
     )
     event = Event(
@@ -260,18 +275,39 @@ def _detect_and_store(
     return event
 
 
-def _touch(ctx: _Context, record: Briefing, t: Transcript) -> None:
+def _touch(ctx: _Context, record: Briefing, urls: tuple[str, ...], shas: tuple[str, ...]) -> None:
     """Save what an unchanged check learned, but only when it matters (saves a write)."""
     updated = replace(
-        record, removal_signals=0, status="active", page_urls=t.page_urls, last_checked=ctx.stamp
+        record,
+        removal_signals=0,
+        status="active",
+        page_urls=urls,
+        page_sha256=shas,
+        last_checked=record.last_checked,
     )
     stale = not record.last_seen or (
         ctx.now - datetime.fromisoformat(record.last_seen) >= LAST_SEEN_RESOLUTION
     )
-    if stale:
-        updated = replace(updated, last_seen=ctx.stamp)
-    if stale or replace(updated, last_checked=record.last_checked) != record:
-        ctx.store.save_meta(updated)
+    if stale or updated != record:
+        ctx.store.save_meta(
+            replace(
+                updated, last_checked=ctx.stamp, last_seen=ctx.stamp if stale else record.last_seen
+            )
+        )
+
+
+def _unchanged(ctx: _Context, record: Briefing, pages: int) -> Event:
+    return Event(
+        EventKind.UNCHANGED,
+        ctx.source.name,
+        record.briefing_id,
+        record.url,
+        record.title,
+        record.date,
+        pages,
+        version=record.latest.number if record.latest else 0,
+        archive_path=record.folder,
+    )
 
 
 def _removal_signal(

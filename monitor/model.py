@@ -194,6 +194,7 @@ class Briefing:
     status: str = "active"  # or "removed"
     removal_signals: int = 0  # consecutive checks that found the page gone
     page_urls: tuple[str, ...] = ()
+    page_sha256: tuple[str, ...] = ()  # raw bytes of each page when last processed
     versions: tuple[Version, ...] = ()
 
     @property

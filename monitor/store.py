@@ -180,6 +180,7 @@ class Store:
         try:
             data["versions"] = tuple(Version(**v) for v in data.get("versions", ()))
             data["page_urls"] = tuple(data.get("page_urls", ()))
+            data["page_sha256"] = tuple(data.get("page_sha256", ()))
             return Briefing(**data)
         except TypeError as exc:
             raise StoreCorrupt(f"{path}: unexpected fields ({exc})") from exc
