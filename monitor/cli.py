@@ -17,8 +17,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from . import alerts, notify
 from . import config as config_mod
-from . import notify
 from .cycle import run_check
 from .diff import diff_transcripts
 from .fingerprint import from_text
@@ -209,7 +209,7 @@ def _page(text: str) -> None:
 
 def cmd_show(args: argparse.Namespace) -> int:
     store, b = _find(_load(args), args.briefing)
-    number = args.version or (b.latest.number if b.latest else 0)
+    number = args.version if args.version is not None else len(b.versions)
     if not 1 <= number <= len(b.versions):
         raise UsageError(f"{args.briefing} has versions 1 to {len(b.versions)}")
     text = store.read_version(b, number)
@@ -237,7 +237,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if args.a is None:
         a, c = max(n - 1, 1), n
     else:
-        a, c = args.a, args.b or n
+        a, c = args.a, n if args.b is None else args.b
     if not (1 <= a <= n and 1 <= c <= n):
         raise UsageError(f"{args.briefing} has versions 1 to {n}")
     old = from_text(store.read_version(b, a))
@@ -260,7 +260,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     n_changes = len(d.changes)
     out = [f"{b.title}: version {a} → {c}, {n_changes} change{'s' if n_changes != 1 else ''}"]
-    out += [f"  {notify.change_line(ch)}" for ch in d.changes]
+    out += [f"  {alerts.change_line(ch)}" for ch in d.changes]
     out.append("")
     for line in d.unified.splitlines():
         if colour and line.startswith("+") and not line.startswith("+++"):
@@ -293,16 +293,70 @@ def cmd_notify_test(args: argparse.Namespace) -> int:
     chans = [c for c in cfg.channels if not args.tag or args.tag in c.tags]
     if not chans:
         raise UsageError("no channel to test" + (f" with tag {args.tag!r}" if args.tag else ""))
-    title = "[briefing-monitor] Test alert"
-    body = "This is a test message from briefing-monitor. If you read this, the channel works."
-    bodies = {"text": body, "html": f"<p>{body}</p>", "markdown": body}
     failures = 0
     for c in chans:
         for url in c.urls:
-            ok, reason = asyncio.run(notify.send_one(url, title, bodies))
+            fmt = alerts.format_for(url, c.format)
+            body = (
+                "This is a test message from briefing-monitor. If you read it, the channel works."
+            )
+            message = alerts.Message(
+                "[briefing-monitor] Test alert", f"<p>{body}</p>" if fmt == "html" else body, fmt
+            )
+            ok, reason = asyncio.run(notify.send_one(url, message))
             failures += not ok
             print(f"{c.name}: {'ok' if ok else 'FAILED'}: {reason or notify.masked(url)}")
     return EXIT_OK if not failures else EXIT_FETCH
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from .fingerprint import fingerprint
+
+    cfg = _load(args)
+    store = Store(cfg.monitor.state_dir)
+    problems: list[str] = []
+    checked = 0
+    for meta in sorted(store.root.glob("archive/*/*/meta.json")):
+        try:
+            b = store.load_meta(meta)
+        except StoreCorrupt as exc:
+            problems.append(str(exc))
+            continue
+        for v in b.versions:
+            checked += 1
+            try:
+                text = store.read_version(b, v.number)
+            except StoreCorrupt as exc:
+                problems.append(str(exc))
+                continue
+            if fingerprint(from_text(text)).sha256 != v.sha256:
+                problems.append(
+                    f"{store.path(b)}/v{v.number:03d}.txt: text does not match "
+                    "the hash in meta.json"
+                )
+    for item in store.root.glob("outbox/*.json"):
+        try:
+            json.loads(item.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            problems.append(f"{item}: cannot read ({exc})")
+    problems += [f"{p}: temp file left behind" for p in store.root.rglob(".tmp-*")]
+    if args.json:
+        print(json.dumps({"versions": checked, "problems": problems}, indent=2))
+    else:
+        print("\n".join(problems) if problems else f"{store.root}: OK, {checked} versions verified")
+    return EXIT_CORRUPT if problems else EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from . import service
+
+    return service.cmd_run(args)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from . import status
+
+    return status.cmd_status(args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -337,6 +391,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("check", cmd_check, "check the sources once, send alerts, exit")
     sp.add_argument("--source", action="append", help="only this source (repeatable)")
     sp.add_argument("--json", action="store_true")
+    add("run", cmd_run, "run as a daemon: check each source on its schedule until stopped")
+    sp = add("status", cmd_status, "per source: last and next check, last error, counts")
+    sp.add_argument("--json", action="store_true")
     sp = add("history", cmd_history, "list the briefings in the archive")
     sp.add_argument("source", nargs="?")
     sp.add_argument("--json", action="store_true")
@@ -348,6 +405,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("briefing")
     sp.add_argument("a", nargs="?", type=int)
     sp.add_argument("b", nargs="?", type=int)
+    sp.add_argument("--json", action="store_true")
+    sp = add("verify", cmd_verify, "check the state directory: every meta.json and version hash")
     sp.add_argument("--json", action="store_true")
     add("validate", cmd_validate, "check the config file and print what it sets up")
     sp = add("notify-test", cmd_notify_test, "send a test message to each channel")
@@ -377,6 +436,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CORRUPT
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `briefing-monitor history | head`: the reader has gone
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -26,6 +26,9 @@ class ConfigError(Exception):
         super().__init__(where + message)
 
 
+DEFAULT_RECHECK = ((3 * 86400, 0), (14 * 86400, 3600), (90 * 86400, 86400), (10**10, 7 * 86400))
+
+
 @dataclass(frozen=True)
 class MonitorSettings:
     state_dir: Path = Path("state")
@@ -39,6 +42,13 @@ class MonitorSettings:
     max_index_pages: int = 3
     max_redirects: int = 5
     alert_on_first_check: bool = False
+    alert_max_age: int = 7 * 86400  # seconds an undelivered alert is retried before dead/
+    failure_alert_after: int = 3  # failed cycles in a row before one error alert (daemon)
+    backoff_cap: int = 3600  # seconds: the longest wait between checks of a failing source
+    stop_timeout: int = 75  # seconds the cycle in flight gets to finish on SIGTERM
+    # How often a known briefing is re-checked, by its age: (up to this age, every so many
+    # seconds), ascending; 0 = every cycle; the last entry covers everything older.
+    recheck: tuple[tuple[int, int], ...] = DEFAULT_RECHECK
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,11 @@ class ChannelConfig:
     urls: tuple[str, ...]  # secrets resolved; never print them unmasked
     tags: tuple[str, ...] = ()
     events: tuple[str, ...] = EVENT_KINDS
+    format: str = "auto"  # or text, html, markdown
+    title_template: str = ""
+    body_template: str = ""
+    digest: int | None = None  # None: one message per event; 0: one per cycle; else seconds
+    max_changes: int = 0  # 0: the default of the format (25, or 5 for chat)
 
 
 @dataclass(frozen=True)
@@ -132,7 +147,9 @@ class _Table:
             ok = isinstance(value, kinds) or (float in kinds and isinstance(value, int))
         if not ok:
             names = " or ".join(k.__name__.replace("str", "string") for k in kinds)
-            raise self.error(name, f"must be a {names}, not {type(value).__name__} ({value!r})")
+            # Echo only short scalars, never tables or lists: they may hold secrets.
+            shown = f" ({value!r})" if isinstance(value, int | float | bool) else ""
+            raise self.error(name, f"must be a {names}, not {type(value).__name__}{shown}")
         return value
 
     def strings(self, name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -222,9 +239,45 @@ def _monitor(data: Mapping[str, Any], path: Path) -> MonitorSettings:
         max_index_pages=t.positive("max_index_pages", int, d.max_index_pages),
         max_redirects=int(t.get("max_redirects", int, d.max_redirects)),
         alert_on_first_check=t.get("alert_on_first_check", bool, d.alert_on_first_check),
+        recheck=_recheck(t.get("recheck", dict, None), path, t.key("recheck")),
+        failure_alert_after=t.positive("failure_alert_after", int, d.failure_alert_after),
+        backoff_cap=parse_duration(
+            t.get("backoff_cap", (str, int), d.backoff_cap), path, t.key("backoff_cap")
+        ),
+        stop_timeout=parse_duration(
+            t.get("stop_timeout", (str, int), d.stop_timeout), path, t.key("stop_timeout")
+        ),
+        alert_max_age=parse_duration(
+            t.get("alert_max_age", (str, int), d.alert_max_age), path, t.key("alert_max_age")
+        ),
     )
     t.reject_unknown()
     return settings
+
+
+def _recheck(table: Mapping[str, Any] | None, path: Path, key: str) -> tuple[tuple[int, int], ...]:
+    """[monitor.recheck]: "3d" = "always", "14d" = "1h", ..., older = "7d"."""
+    if table is None:
+        return DEFAULT_RECHECK
+    steps: list[tuple[int, int]] = []
+    older: int | None = None
+    for age, every in table.items():
+        where = f"{key}.{age}"
+        if not isinstance(every, str | int) or isinstance(every, bool):
+            raise ConfigError(path, where, 'must be a duration like "1h", or "always"')
+        seconds = 0 if every == "always" else parse_duration(every, path, where)
+        if age == "older":
+            older = seconds
+        else:
+            steps.append((parse_duration(age, path, where), seconds))
+    if older is None:
+        raise ConfigError(
+            path,
+            f"{key}.older",
+            "is missing; say how often briefings older "
+            'than the last age are re-checked, e.g. older = "7d"',
+        )
+    return (*sorted(steps), (10**10, older))
 
 
 def _source(data: Mapping[str, Any], path: Path, i: int, profiles: set[str]) -> SourceConfig:
@@ -261,8 +314,10 @@ def _source(data: Mapping[str, Any], path: Path, i: int, profiles: set[str]) -> 
         interval=parse_duration(t.get("interval", (str, int), "15m"), path, t.key("interval")),
         notify=t.strings("notify"),
         selectors=dict(selectors),
-        max_pages=t.get("max_pages", int, None),
-        max_index_pages=t.get("max_index_pages", int, None),
+        max_pages=t.positive("max_pages", int, 1) if "max_pages" in data else None,
+        max_index_pages=t.positive("max_index_pages", int, 1)
+        if "max_index_pages" in data
+        else None,
     )
     t.reject_unknown()
     return source
@@ -278,9 +333,14 @@ def _channel(data: Mapping[str, Any], path: Path, i: int) -> ChannelConfig:
     file_name = t.get("urls_file", str, None)
     if file_name:
         urls += _read_secret_file(t, path, file_name)
+    apprise_file = t.get("apprise_config", str, None)
+    if apprise_file:
+        urls += _read_apprise_config(t, path, apprise_file)
     if not urls:
         raise t.error(
-            "urls", 'no Apprise URL; give urls = ["${MY_SLACK_URL}"] or urls_file = "/path/to/file"'
+            "urls",
+            'no Apprise URL; give urls = ["${MY_SLACK_URL}"], urls_file = "/path/to/file" '
+            'or apprise_config = "/path/to/apprise.yml"',
         )
     for u in urls:
         if "://" not in u:
@@ -289,11 +349,67 @@ def _channel(data: Mapping[str, Any], path: Path, i: int) -> ChannelConfig:
     for kind in events:
         if kind not in EVENT_KINDS:
             raise t.error("events", f"unknown event kind {kind!r}; use {', '.join(EVENT_KINDS)}")
+    fmt = t.get("format", str, "auto")
+    if fmt not in ("auto", "text", "html", "markdown"):
+        raise t.error("format", f"{fmt!r} is not one of auto, text, html, markdown")
+    digest_value = t.get("digest", (bool, str, int), False)
+    digest: int | None = None
+    if digest_value is True:
+        digest = 0
+    elif digest_value is not False:
+        digest = parse_duration(digest_value, path, t.key("digest"))
     channel = ChannelConfig(
-        name=name, urls=tuple(urls), tags=t.strings("tags"), events=tuple(events)
+        name=name,
+        urls=tuple(urls),
+        tags=t.strings("tags"),
+        events=tuple(events),
+        format=fmt,
+        title_template=_template(t, "title_template"),
+        body_template=_template(t, "body_template"),
+        digest=digest,
+        max_changes=t.positive("max_changes", int, 1) if "max_changes" in data else 0,
     )
     t.reject_unknown()
     return channel
+
+
+def _template(t: _Table, name: str) -> str:
+    from string import Template
+
+    from .alerts import FIELDS
+
+    text = t.get(name, str, "")
+    try:
+        unknown = sorted(set(Template(text).get_identifiers()) - set(FIELDS))
+    except ValueError as exc:
+        raise t.error(name, f"not a valid template: {exc}") from None
+    if unknown or not Template(text).is_valid():
+        bad = unknown[0] if unknown else "a lone $"
+        raise t.error(
+            name,
+            f"unknown field ${bad}; fields: "
+            + ", ".join(f"${x}" for x in FIELDS)
+            + " (write $$ for a dollar sign)",
+        )
+    return text
+
+
+def _read_apprise_config(t: _Table, config_path: Path, file_name: str) -> list[str]:
+    import apprise
+
+    path = Path(file_name)
+    if not path.is_absolute():
+        path = config_path.parent / path
+    if not path.is_file():
+        raise t.error("apprise_config", f"cannot read {path}: no such file")
+    ac = apprise.AppriseConfig()
+    ac.add(str(path))
+    ap = apprise.Apprise()
+    ap.add(ac)
+    urls = [str(server.url()) for server in ap]
+    if not urls:
+        raise t.error("apprise_config", f"{path} holds no valid Apprise URL")
+    return urls
 
 
 def _mask(url: str) -> str:
@@ -340,6 +456,9 @@ def load(path: Path | str) -> Config:
 
 
 def _list_of_tables(top: _Table, name: str) -> list[Mapping[str, Any]]:
+    if isinstance(top.data.get(name), dict):
+        top.used.add(name)
+        raise top.error(name, f"write [[{name}]] with two brackets: there may be several")
     value = top.get(name, list, [])
     if not all(isinstance(v, dict) for v in value):
         raise top.error(name, f"must be written as [[{name}]] tables")

@@ -288,7 +288,8 @@ def _touch(ctx: _Context, record: Briefing, urls: tuple[str, ...], shas: tuple[s
     stale = not record.last_seen or (
         ctx.now - datetime.fromisoformat(record.last_seen) >= LAST_SEEN_RESOLUTION
     )
-    if stale or updated != record:
+    scheduled = recheck_interval(record, ctx.now, ctx.config.monitor.recheck) > 0
+    if stale or scheduled or updated != record:
         ctx.store.save_meta(
             replace(
                 updated, last_checked=ctx.stamp, last_seen=ctx.stamp if stale else record.last_seen
@@ -318,6 +319,7 @@ def _removal_signal(
         log.warning("source %s briefing %s: listed but gone (%s)", name, bid, reason)
         return Event(EventKind.ERROR, name, bid, url, error=f"listed but gone: {reason}")
     if record.status == "removed":
+        ctx.store.save_meta(replace(record, last_checked=ctx.stamp))  # for the schedule
         return Event(
             EventKind.UNCHANGED,
             name,
@@ -402,7 +404,11 @@ async def check_source(
         return report
     known = {b.briefing_id: b for b in store.briefings(source.name)}
     listed = {item.briefing_id: item for item in listings}
-    ids = list(listed) + [bid for bid in known if bid not in listed]
+    ids = [
+        bid
+        for bid in list(listed) + [b for b in known if b not in listed]
+        if bid not in known or is_due(known[bid], now, config.monitor.recheck)
+    ]
     done = 0
 
     async def one(bid: str) -> Event:
@@ -420,6 +426,29 @@ async def check_source(
     report.requests = fetcher.requests - start
     _save_state(store, source.name, state, now, report)
     return report
+
+
+def recheck_interval(
+    briefing: Briefing, now: datetime, schedule: tuple[tuple[int, int], ...]
+) -> int:
+    """Seconds between re-checks of a known briefing: often while it is young, then rarely."""
+    born = briefing.first_seen
+    if briefing.date:
+        born = min(born, briefing.date + "T00:00:00+00:00")
+    age = (now - datetime.fromisoformat(born)).total_seconds()
+    return next(every for upto, every in schedule if age <= upto)
+
+
+def is_due(briefing: Briefing, now: datetime, schedule: tuple[tuple[int, int], ...]) -> bool:
+    every = recheck_interval(briefing, now, schedule)
+    pending_removal = briefing.removal_signals and briefing.status == "active"
+    if every == 0 or pending_removal or not briefing.last_checked:
+        return True
+    # A fixed per-briefing spread (75-125 % of the interval), so briefings baselined together
+    # do not all fall due in the same cycle a week later.
+    spread = 0.75 + int(hashlib.sha256(briefing.briefing_id.encode()).hexdigest()[:4], 16) / 0x20000
+    waited = (now - datetime.fromisoformat(briefing.last_checked)).total_seconds()
+    return waited >= every * spread
 
 
 def _save_state(store: Store, name: str, state: dict, now: datetime, report: CycleReport) -> None:

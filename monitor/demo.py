@@ -27,6 +27,9 @@ _CONFIG = """\
 state_dir = "{state}"
 user_agent = "briefing-monitor-demo/0.1 (offline demo)"
 
+[monitor.recheck]  # the demo's briefings are old; re-check them every cycle anyway
+older = "always"
+
 [[source]]
 name = "scio"
 profile = "scio"

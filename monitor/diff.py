@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 from diff_match_patch import diff_match_patch
@@ -115,18 +116,30 @@ def _head(text: str) -> str:
     return "".join(out)
 
 
+def _bound(a: Counter[str], b: Counter[str]) -> float:
+    """An upper bound of `similarity` that costs no diff: common tokens, ignoring order."""
+    total = a.total() + b.total()
+    return 2 * (a & b).total() / total if total else 1.0
+
+
 def _pair(
     gone: list[Paragraph], came: list[Paragraph]
 ) -> list[tuple[Paragraph | None, Paragraph | None]]:
     """Match removed with inserted paragraphs in order when they are similar enough."""
     out: list[tuple[Paragraph | None, Paragraph | None]] = []
+    bags = [Counter(_TOKEN.findall(c.text)) for c in came]
     j = 0
     for old in gone:
+        bag = Counter(_TOKEN.findall(old.text))
         best, best_k = 0.0, -1
         for k in range(j, min(len(came), j + 8)):
+            if _bound(bag, bags[k]) < max(best, _PAIR_MIN):
+                continue  # cannot beat what we have: skip the diff
             s = similarity(old.text, came[k].text)
             if s > best:
                 best, best_k = s, k
+            if best >= 0.9:
+                break  # the same paragraph, lightly edited
         if best >= _PAIR_MIN:
             out.extend((None, c) for c in came[j:best_k])
             out.append((old, came[best_k]))

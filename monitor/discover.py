@@ -44,8 +44,11 @@ def next_index_pages(html: str, url: str, profile: Profile) -> list[str]:
     if profile.index_count_pattern and profile.index_page_format:
         m = re.search(profile.index_count_pattern, html)
         if m:
-            for n in range(1, int(m.group(1))):
-                out.setdefault(urljoin(url, profile.index_page_format.format(n=n)))
+            fields = _file_name_fields(url)
+            groups = m.groupdict()
+            fields.update({k: v for k, v in groups.items() if v and k not in ("count", "n")})
+            for n in range(1, int(groups.get("count") or m.group(1))):
+                out.setdefault(urljoin(url, profile.index_page_format.format(n=n, **fields)))
     if not profile.index_next_selector:
         return list(out)
     soup = parse(html)
@@ -58,6 +61,14 @@ def next_index_pages(html: str, url: str, profile: Profile) -> list[str]:
         if target != url and (pattern is None or pattern.search(target)):
             out.setdefault(target, None)
     return list(out)
+
+
+def _file_name_fields(url: str) -> dict[str, str]:
+    """{stem} and {ext} of the index page's file name, for `index_page_format`: default.shtml
+    gives default_1.shtml, index.html gives index_1.html; a folder URL counts as index.html."""
+    name = urlsplit(url).path.rsplit("/", 1)[-1]
+    stem, dot, ext = name.rpartition(".")
+    return {"stem": stem, "ext": ext} if dot and stem else {"stem": "index", "ext": "html"}
 
 
 def safe_id(value: str) -> str:

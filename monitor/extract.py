@@ -3,9 +3,11 @@ without page chrome, stitched across the transcript's pages."""
 
 from __future__ import annotations
 
+import functools
+import html as htmllib
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -46,6 +48,12 @@ _BLOCKS = (
     "figcaption",
     "main",
 )
+# Between two pieces of one heading (a <br>, a <span>) a space separates words, but not next
+# to a Chinese character: "全国人民大会党<br>宣布成立", "发表<br>2018年度" are one phrase.
+_CJK_CHAR = r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef“”‘’]"
+_CJK_SEAM = re.compile(rf"(?<={_CJK_CHAR})\s*{_SEP}\s*|\s*{_SEP}\s*(?={_CJK_CHAR})")
+_CUT_TAG = re.compile(r"<(?:[/!?A-Za-z][^<>]*)?\Z")
+_TAG = re.compile(r"<[/!?A-Za-z][^>]*>")  # a tag, comment or declaration
 _SPACE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 _MONTHS = {
     m: i
@@ -71,7 +79,7 @@ _DATE_PATTERNS = (
     (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"), "ymd"),
     (re.compile(r"(\d{4})年\s*(\d{1,2})月\s*(\d{1,2})日"), "ymd"),
     (re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})"), "ymd"),
-    (re.compile(r"([A-Z][a-z]{2,8})\.? (\d{1,2}), (\d{4})"), "mdy"),
+    (re.compile(r"([A-Z][a-z]{2,8})\.? ?(\d{1,2}), ?(\d{4})"), "mdy"),  # also "June11, 2018"
     (re.compile(r"(\d{1,2}) ([A-Z][a-z]{2,8}) (\d{4})"), "dmy"),
 )
 
@@ -89,7 +97,8 @@ class PageText:
 
 def parse(html: str) -> BeautifulSoup:
     # Always text, never bytes: lxml given raw GB bytes can silently return an empty tree.
-    return BeautifulSoup(html, "lxml")
+    # A page cut off inside a tag ("...</p>\n<", "<str") would leave that stub as text.
+    return BeautifulSoup(_CUT_TAG.sub("", html), "lxml")
 
 
 def fold(text: str) -> str:
@@ -117,19 +126,75 @@ def _month_abbr(word: str) -> int:
     return next((i for name, i in _MONTHS.items() if name.startswith(word)), 0)
 
 
-def _first_text(soup: BeautifulSoup, selectors: Sequence[str]) -> str:
+# A plain `tag`, `#id`, `.class` or `tag.class` selector is matched here in Python over one
+# list of the page's tags: soupsieve walks the whole tree for each selector a page lacks,
+# which cost more than the parse itself on large pages (see bench/extract_bench.py).
+_SIMPLE = re.compile(r"^(?P<tag>[A-Za-z][\w-]*)?(?:#(?P<id>[\w-]+))?(?:\.(?P<cls>[\w-]+))?$")
+
+
+@functools.lru_cache(maxsize=256)
+def _simple(selector: str) -> Callable[[Tag], bool] | None:
+    m = _SIMPLE.match(selector.strip())
+    if m is None or not any(m.groups()):
+        return None
+    name, ident, cls = (m["tag"] or "").lower(), m["id"], m["cls"]
+
+    def match(node: Tag) -> bool:
+        return (
+            (not name or node.name == name)
+            and (ident is None or node.get("id") == ident)
+            and (cls is None or cls in node.get_attribute_list("class"))
+        )
+
+    return match
+
+
+def _select_one(root: Tag, selector: str, tags: Sequence[Tag] | None = None) -> Tag | None:
+    """`root.select_one(selector)`, faster for simple selectors; `tags` is root.find_all(True)
+    when the caller already has it."""
+    match = _simple(selector)
+    if match is None:
+        return root.select_one(selector)
+    return next((t for t in (root.find_all(True) if tags is None else tags) if match(t)), None)
+
+
+def _drop(body: Tag, selectors: Sequence[str]) -> None:
+    """Remove every element matching any of `selectors` from the body (one pass for the
+    simple ones)."""
+    simple = [m for m in map(_simple, selectors) if m is not None]
+    found = [t for t in body.find_all(True) if any(m(t) for m in simple)]
     for sel in selectors:
-        node = soup.select_one(sel)
+        if _simple(sel) is None:
+            found += body.select(sel)
+    for node in found:
+        if not node.decomposed:  # not inside an element dropped already
+            node.decompose()
+
+
+def _first_text(soup: BeautifulSoup, selectors: Sequence[str], tags: Sequence[Tag]) -> str:
+    for sel in selectors:
+        node = _select_one(soup, sel, tags)
         if node is not None:
-            text = fold(node.get_text(" "))
+            text = fold(_CJK_SEAM.sub("", node.get_text(_SEP)).replace(_SEP, " "))
             if text:
                 return text
     return ""
 
 
-def _body(soup: BeautifulSoup, profile: Profile) -> Tag:
+def _first_date(soup: BeautifulSoup, selectors: Sequence[str], tags: Sequence[Tag]) -> str | None:
+    """The date in the first of `selectors` that holds one (a site may leave its date field
+    empty and put the date in the heading instead)."""
+    for sel in selectors:
+        node = _select_one(soup, sel, tags)
+        date = find_date(fold(node.get_text(" "))) if node is not None else None
+        if date:
+            return date
+    return None
+
+
+def _body(soup: BeautifulSoup, profile: Profile, tags: Sequence[Tag]) -> Tag:
     for sel in profile.body_selectors:
-        node = soup.select_one(sel)
+        node = _select_one(soup, sel, tags)
         if node is not None and fold(node.get_text(" ")):
             return node
     # Fallback for an unknown or changed layout: the element holding the most paragraphs.
@@ -145,9 +210,7 @@ def _body(soup: BeautifulSoup, profile: Profile) -> Tag:
 
 
 def _paragraphs(body: Tag, profile: Profile) -> list[str]:
-    for sel in COMMON_DROP + profile.drop_selectors:
-        for node in body.select(sel):
-            node.decompose()
+    _drop(body, COMMON_DROP + profile.drop_selectors)
     for br in body.find_all("br"):
         br.replace_with(_SEP)
     for node in body.find_all(_BLOCKS):
@@ -165,11 +228,12 @@ def _paragraphs(body: Tag, profile: Profile) -> list[str]:
 def extract_page(html: str, url: str, profile: Profile) -> PageText:
     """One page's title, date and paragraphs. Raises ExtractError when there is no text."""
     soup = parse(html)
-    title = _first_text(soup, profile.title_selectors)
+    tags = soup.find_all(True)
+    title = _first_text(soup, profile.title_selectors, tags)
     if profile.title_strip:
         title = re.sub(profile.title_strip, "", title, flags=re.IGNORECASE).strip()
-    date = find_date(_first_text(soup, profile.date_selectors)) if profile.date_selectors else None
-    paragraphs = _paragraphs(_body(soup, profile), profile)
+    date = _first_date(soup, profile.date_selectors, tags)
+    paragraphs = _paragraphs(_body(soup, profile, tags), profile)
     if not paragraphs:
         raise ExtractError(f"{url}: the transcript body is empty")
     return PageText(title=title, date=date, paragraphs=tuple(paragraphs))
@@ -216,6 +280,11 @@ def is_soft_404(html: str, final_url: str, profile: Profile) -> bool:
     if profile.soft_404_url and re.search(profile.soft_404_url, final_url):
         return True
     if not profile.soft_404_markers:
+        return False
+    # The tags stripped by a regex leave a superset of the page's text: no marker there means
+    # none on the page, and most pages are answered without a parse.
+    rough = fold(htmllib.unescape(_TAG.sub(" ", html)))
+    if not any(m in rough for m in profile.soft_404_markers):
         return False
     soup = parse(html)
     text = fold(soup.get_text(" "))

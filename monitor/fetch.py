@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import email.utils
 import logging
 import re
 import time
+import zlib
 from collections import defaultdict
+from datetime import UTC, datetime
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -36,6 +39,9 @@ _META_CHARSET = re.compile(
 )
 _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/xml", "text/xml")
+# A 429 or 503 whose Retry-After is at most this many seconds is retried once, after that
+# wait, within the page's time; a longer one fails the page (the next cycle tries again).
+RETRY_AFTER_MAX = 10.0
 
 
 class FetchError(Exception):
@@ -74,7 +80,14 @@ def normalise_charset(name: str) -> str | None:
 
 
 def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
-    """Bytes -> (text, encoding): BOM, then the header charset, then <meta>, then detection."""
+    """Bytes -> (text, encoding): BOM, then the header charset, then <meta>, then detection.
+
+    Labels are often wrong, and a wrong one would turn every accent or Chinese character of a
+    transcript into a false edit, so: a body that is valid UTF-8 and not plain ASCII is read
+    as UTF-8 whatever a legacy label says (text in GB18030, Big5 or Latin-1 is practically
+    never valid UTF-8); a declared charset that cannot decode the body (more than a few stray
+    bytes) gives way to the next clue; then GB18030, when it decodes the body cleanly (the
+    press rooms this monitor watches are Chinese); then detection."""
     for bom, enc in (
         (codecs.BOM_UTF8, "utf-8-sig"),
         (codecs.BOM_UTF16_LE, "utf-16"),
@@ -88,12 +101,42 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
         candidates.append(normalise_charset(m.group(1)) if m else None)
     m2 = _META_CHARSET.search(body[:8192])
     candidates.append(normalise_charset(m2.group(1).decode("ascii")) if m2 else None)
-    for declared in candidates:
-        if declared:
-            return body.decode(declared, errors="replace"), declared
+    declared = [c for c in candidates if c]
+    utf8 = _utf8_text(body)
+    if utf8 is not None and not (declared and declared[0].startswith("utf-")):
+        return utf8, "utf-8"
+    for name in declared:
+        text = _decode_cleanly(body, name)
+        if text is not None:
+            return text, name
+    try:
+        return body.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        pass
     best = from_bytes(body[:200_000]).best()
     detected = (normalise_charset(best.encoding) if best else None) or "utf-8"
     return body.decode(detected, errors="replace"), detected
+
+
+def _utf8_text(body: bytes) -> str | None:
+    """The body as UTF-8 when it is valid UTF-8 and not plain ASCII, else None."""
+    if body.isascii():
+        return None
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _decode_cleanly(body: bytes, encoding: str) -> str | None:
+    """The body in `encoding`, tolerating a few broken bytes (a cut multibyte character), or
+    None when the encoding does not fit the body."""
+    try:
+        return body.decode(encoding)
+    except UnicodeDecodeError:
+        text = body.decode(encoding, errors="replace")
+    bad = text.count("\ufffd")
+    return text if bad <= max(8, len(body) // 2000) else None
 
 
 class Fetcher:
@@ -135,20 +178,32 @@ class Fetcher:
         host = urlsplit(url).netloc
         async with self._sems[host]:
             await self._pace(host)
+            deadline = time.monotonic() + self.settings.page_timeout
             try:
                 async with asyncio.timeout(self.settings.page_timeout):
-                    return await self._get(url, conditional)
+                    try:
+                        return await self._get(url, conditional)
+                    except FetchError as exc:
+                        wait = exc.retry_after
+                        if wait is None or wait > min(RETRY_AFTER_MAX, deadline - time.monotonic()):
+                            raise
+                        # The server asked for a short pause: give it to the whole host.
+                        log.warning("%s; retrying once in %g s", exc, wait)
+                        self._last[host] = max(self._last.get(host, 0.0), time.monotonic() + wait)
+                        await asyncio.sleep(wait)
+                        return await self._get(url, conditional)
             except TimeoutError:
                 raise FetchError(
                     url, "timeout", f"page not complete after {self.settings.page_timeout:g} s"
                 ) from None
-            finally:
-                self._last[host] = time.monotonic()
 
     async def _pace(self, host: str) -> None:
-        wait = self._last.get(host, -1e9) + self.settings.min_delay - time.monotonic()
-        if wait > 0:
-            await asyncio.sleep(wait)
+        """Space the starts of requests to one host by min_delay (claimed before sleeping)."""
+        now = time.monotonic()
+        start = max(now, self._last.get(host, -1e9) + self.settings.min_delay)
+        self._last[host] = start
+        if start > now:
+            await asyncio.sleep(start - now)
 
     async def _get(self, url: str, conditional: bool) -> Page:
         cached = self.cache.get(url) if (self.cache and conditional) else None
@@ -163,12 +218,18 @@ class Fetcher:
                 if resp.status_code == 304 and cached:
                     return self._page(cached, not_modified=True)
                 if resp.status_code != 200:
+                    wait = (
+                        _retry_after(resp.headers.get("Retry-After"))
+                        if resp.status_code in (429, 503)
+                        else None
+                    )
                     raise FetchError(
                         url,
                         "http",
-                        f"HTTP {resp.status_code}",
+                        f"HTTP {resp.status_code}"
+                        + (f" (Retry-After {wait:g} s)" if wait is not None else ""),
                         status=resp.status_code,
-                        retry_after=_retry_after(resp.headers.get("Retry-After")),
+                        retry_after=wait,
                     )
                 body = await self._read_capped(url, resp)
                 ctype = resp.headers.get("Content-Type")
@@ -190,38 +251,45 @@ class Fetcher:
             raise FetchError(url, "timeout", f"timed out ({type(exc).__name__})") from None
         except httpx.ConnectError as exc:
             raise FetchError(url, "connect", f"cannot connect: {exc or 'refused'}") from None
+        except httpx.RemoteProtocolError as exc:
+            raise FetchError(url, "protocol", f"connection broken: {_one_line(exc)}") from None
         except httpx.HTTPError as exc:
-            raise FetchError(url, "protocol", f"{type(exc).__name__}: {exc}") from None
+            raise FetchError(url, "protocol", f"{type(exc).__name__}: {_one_line(exc)}") from None
+        if urlsplit(fresh.final_url).netloc != urlsplit(url).netloc:
+            log.info("%s: redirected to another host: %s", url, fresh.final_url)
         _check_html(url, fresh)
         if self.cache and (fresh.etag or fresh.last_modified):
             self.cache.put(fresh)
         return self._page(fresh, not_modified=False)
 
     async def _read_capped(self, url: str, resp: httpx.Response) -> bytes:
+        """The body, decompressed here rather than by httpx: httpx inflates a whole network
+        chunk at once, and 64 KB of a gzip bomb is 64 MB. Reading stops at the cap."""
         cap = self.settings.max_page_bytes
+        coding = _content_coding(url, resp.headers.get("Content-Encoding", ""))
         declared = resp.headers.get("Content-Length")
-        if (
-            declared
-            and declared.isdigit()
-            and int(declared) > cap
-            and not resp.headers.get("Content-Encoding")
-        ):
+        if declared and declared.isdigit() and int(declared) > cap and coding is None:
             raise FetchError(
                 url,
                 "too-large",
                 f"Content-Length {declared} exceeds the {cap} byte cap (max_page_bytes)",
             )
+        inflate = _Inflater(url, coding) if coding else None
         chunks: list[bytes] = []
         size = 0
-        async for chunk in resp.aiter_bytes():  # decompressed: the cap counts real bytes
+        async for raw in resp.aiter_raw():
+            chunk = inflate.feed(raw, cap - size + 1) if inflate else raw
             size += len(chunk)
             if size > cap:
                 raise FetchError(
                     url,
                     "too-large",
-                    f"body exceeds the {cap} byte cap (max_page_bytes) after decompression",
+                    f"body exceeds the {cap} byte cap (max_page_bytes)"
+                    + (" after decompression" if coding else ""),
                 )
             chunks.append(chunk)
+        if inflate:
+            chunks.append(inflate.end())
         return b"".join(chunks)
 
     @staticmethod
@@ -253,6 +321,58 @@ def _check_html(url: str, page: CachedPage) -> None:
 
 
 def _retry_after(value: str | None) -> float | None:
-    if value and value.strip().isdigit():
-        return float(value.strip())
-    return None
+    """Retry-After in seconds: a number of seconds or an HTTP date."""
+    value = (value or "").strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _content_coding(url: str, header: str) -> str | None:
+    """The one content coding we must undo (None for none); others are an error."""
+    codings = [c.strip().lower() for c in header.split(",") if c.strip()]
+    codings = [c for c in codings if c != "identity"]
+    if not codings:
+        return None
+    if len(codings) == 1 and codings[0] in ("gzip", "x-gzip", "deflate"):
+        return codings[0]
+    raise FetchError(url, "protocol", f"unsupported Content-Encoding {header!r}")
+
+
+class _Inflater:
+    """Streaming gzip/deflate decoding that never produces more than it is asked for."""
+
+    def __init__(self, url: str, coding: str) -> None:
+        self.url = url
+        self._z = zlib.decompressobj(zlib.MAX_WBITS | 16) if coding != "deflate" else None
+        self._head = b""
+
+    def feed(self, data: bytes, limit: int) -> bytes:
+        """Decompress `data`, at most `limit` bytes of output (more would exceed the cap)."""
+        if self._z is None:  # "deflate" comes zlib-wrapped or raw: the first 2 bytes tell
+            self._head += data
+            if len(self._head) < 2:
+                return b""
+            b0, b1 = self._head[0], self._head[1]
+            wrapped = b0 & 0x0F == 8 and (b0 << 8 | b1) % 31 == 0
+            self._z = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
+            data, self._head = self._head, b""
+        try:
+            return self._z.decompress(data, limit)
+        except zlib.error as exc:
+            raise FetchError(self.url, "protocol", f"cannot decompress the body: {exc}") from None
+
+    def end(self) -> bytes:
+        if self._z is None or not self._z.eof:
+            raise FetchError(self.url, "protocol", "the compressed body is cut short")
+        return self._z.flush()

@@ -127,15 +127,10 @@ class Event:
 
 @dataclass(frozen=True)
 class Alert:
-    """A rendered message waiting in the outbox for its channels."""
+    """An event on its way to channels (worded per channel when it enters the outbox)."""
 
     alert_id: str
-    source: str
-    kind: str
-    title: str
-    body_text: str
-    body_html: str
-    body_markdown: str
+    event: Event
     channels: tuple[str, ...]
     created_at: str
 

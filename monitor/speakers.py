@@ -41,7 +41,17 @@ _NOT_SPEAKERS = {
     "file photo",
     "see also",
 }
-_CJK_LABEL = re.compile(r"^[\u3400-\u9fff·（）()A-Za-z]{1,20}$")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# A Chinese label names a person, a role or a news outlet ("耿爽", "问", "路透社记者",
+# "《环球时报》记者"); no digits, no punctuation but the name dot and title marks.
+_CJK_LABEL = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff·《》〈〉（）()A-Za-z]{1,20}$")
+# ... and is never a clause that introduces what follows ("我想强调几点：", "还是那句话：",
+# "向大家通报一组数字：", "华春莹表示："): pronouns, demonstratives, the possessive,
+# discourse openers and verbs of saying give a clause away.
+_CJK_CLAUSE = re.compile(
+    r"[我你您咱这那的]|大家|^(?:首先|其次|再次|最后|此外|另外|同时|总之|例如|比如|第[一二三四五六七八九十]|请)"
+    r"|(?:是|说|道|称|表示|指出|强调|认为|规定|如下|宣布|介绍|通报|古语|一句话)$"
+)
 _INLINE = re.compile(r"^(?P<label>[^:：]{1,60}?)\s*[:：]\s*(?P<rest>\S.*)$", re.DOTALL)
 _SENTENCE = re.compile(r"[.?!,;。？！，；\"“”]\s")
 
@@ -50,10 +60,12 @@ def _is_name(label: str) -> bool:
     label = label.strip()
     if not label or len(label) > 60 or _SENTENCE.search(label + " "):
         return False
+    if label.count("(") + label.count("（") != label.count(")") + label.count("）"):
+        return False  # "（记者：日本媒体。）" is an aside, not a turn
     if label.lower() in _NOT_SPEAKERS:
         return False
-    if _CJK_LABEL.match(label):
-        return True
+    if _CJK.search(label):  # Chinese labels follow their own rules, never the English ones
+        return bool(_CJK_LABEL.match(label)) and not _CJK_CLAUSE.search(label)
     words = label.split()
     if len(words) > 8:
         return False
@@ -76,9 +88,13 @@ def label_of(text: str) -> tuple[str | None, bool]:
     text = text.strip()
     if text.endswith((":", "：")):
         name = text[:-1].strip()
-        return (name, True) if _is_name(name) else (None, False)
+        if _is_name(name):
+            return name, True
+        # else maybe a labelled line that ends by announcing a list ("A: three points:")
     m = _INLINE.match(text)
-    if m and _is_name(m.group("label")) and len(m.group("label").split()) <= 5:
+    if not m or (m.group("label")[-1:].isdigit() and m.group("rest")[:1].isdigit()):
+        return None, False  # a clock time ("Between 00:00 and 24:00"), not a label
+    if _is_name(m.group("label")) and len(m.group("label").split()) <= 5:
         return m.group("label").strip(), False
     return None, False
 

@@ -5,6 +5,7 @@ STATE/
   sources/<source>.json     per-source state (baselined, last check, failures)
   http/<xx>/<sha>.gz        conditional-GET cache: validators + body, per URL
   outbox/<alert-id>.json    alerts not yet delivered to every channel
+  status.json               the daemon's view: next checks, failures (`briefing-monitor status`)
   archive/<source>/<YYYY-MM-DD>_<slug>_<id>/
       meta.json             URLs, title, date, first/last seen, versions and their hashes
       v001.txt              normalised text of version 1 (page marks between pages)
@@ -24,6 +25,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -169,13 +171,30 @@ class Store:
     def save_source_state(self, source: str, state: dict[str, Any]) -> None:
         write_json(self.root / "sources" / f"{source}.json", state)
 
+    # -- the daemon's status file --------------------------------------------------------
+    def save_status(self, status: dict[str, Any]) -> None:
+        """Written by `run` after each cycle; read by `status` without the lock."""
+        write_json(self.root / "status.json", status)
+
+    def load_status(self) -> dict[str, Any] | None:
+        path = self.root / "status.json"
+        return read_json(path) if path.exists() else None
+
+    def lock_holder(self) -> int | None:
+        """The pid the last locker wrote into `lock` (it may have exited since); no locking."""
+        try:
+            text = (self.root / "lock").read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+        return int(text) if text.isdigit() else None
+
     # -- briefings -----------------------------------------------------------------------
     def briefings(self, source: str | None = None) -> list[Briefing]:
         base = self.root / "archive"
         pattern = f"{source}/*/meta.json" if source else "*/*/meta.json"
-        return [self._load_meta(p) for p in sorted(base.glob(pattern))]
+        return [self.load_meta(p) for p in sorted(base.glob(pattern))]
 
-    def _load_meta(self, path: Path) -> Briefing:
+    def load_meta(self, path: Path) -> Briefing:
         data = read_json(path)
         try:
             data["versions"] = tuple(Version(**v) for v in data.get("versions", ()))
@@ -187,7 +206,10 @@ class Store:
 
     def new_folder(self, source: str, briefing_id: str, title: str, date: str | None) -> str:
         """A folder name that sorts by date and that a person recognises; never outside."""
-        name = f"{date or '0000-00-00'}_{slug(title)}_{briefing_id}"
+        head = f"{date or '0000-00-00'}_"
+        tail = f"_{_safe_part(briefing_id)[:60]}"
+        room = 120 - len(head.encode()) - len(tail.encode())  # bytes; the id always stays
+        name = head + _cut_bytes(slug(title), room).rstrip("-_") + tail
         folder = Path("archive") / _safe_part(source) / _safe_part(name)
         return folder.as_posix()
 
@@ -245,6 +267,45 @@ class Store:
             path.unlink()
             _fsync_dir(self.outbox)
 
+    def has_alert(self, alert_id: str) -> bool:
+        return (self.outbox / f"{_safe_part(alert_id)}.json").exists()
+
+    # The ledger of delivered alert ids: an id in it is never queued or sent again.
+    def was_delivered(self, alert_id: str) -> bool:
+        try:
+            lines = (self.outbox / "delivered.log").read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return False
+        return any(line.split("\t", 1)[0] == alert_id for line in lines)
+
+    def mark_delivered(self, alert_id: str, keep: int = 5000) -> None:
+        path = self.outbox / "delivered.log"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        line = f"{alert_id}\t{datetime.now(UTC).isoformat(timespec='seconds')}\n"
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(line)
+            fh.flush()
+            os.fsync(fh.fileno())
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        if len(lines) > keep:
+            atomic_write(path, "".join(lines[-keep:]).encode("utf-8"))
+
+    # Digest channels collect rendered alerts here until their digest is due.
+    def _digest_path(self, channel: str) -> Path:
+        return self.outbox / "digest" / f"{_safe_part(channel)}.json"
+
+    def digest_entries(self, channel: str) -> list[dict[str, Any]]:
+        path = self._digest_path(channel)
+        return list(read_json(path)) if path.exists() else []
+
+    def add_digest_entry(self, channel: str, entry: dict[str, Any]) -> None:
+        entries = [e for e in self.digest_entries(channel) if e["alert_id"] != entry["alert_id"]]
+        write_json(self._digest_path(channel), [*entries, entry])
+
+    def drop_digest(self, channel: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self._digest_path(channel).unlink()
+
     def bury_alert(self, item: dict[str, Any], reason: str) -> None:
         """Move an alert that could not be delivered in time to outbox/dead/, with the reason."""
         write_json(
@@ -252,6 +313,10 @@ class Store:
             {**item, "dead_reason": reason},
         )
         self.drop_alert(item["alert_id"])
+
+
+def _cut_bytes(text: str, limit: int) -> str:
+    return text.encode("utf-8")[: max(limit, 0)].decode("utf-8", "ignore")
 
 
 def _safe_part(name: str) -> str:

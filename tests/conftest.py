@@ -148,6 +148,9 @@ user_agent = "briefing-monitor-tests/0.1"
 {defaults}
 {extra}
 
+[monitor.recheck]  # the fixture briefings are old: re-check them every cycle anyway
+older = "always"
+
 [[source]]
 name = "scio"
 profile = "{profile}"

@@ -300,3 +300,38 @@ def test_second_check_on_the_same_state_dir_is_refused(monitor: Monitor) -> None
 
     with monitor.store.locked(), pytest.raises(StoreLocked, match="in use"):
         Store(monitor.config.monitor.state_dir).locked().__enter__()
+
+
+def test_old_briefings_are_rechecked_rarely_and_young_ones_every_cycle(
+    tmp_path: Path, site: SiteServer, receiver
+) -> None:
+    cfg = tmp_path / "c.toml"
+    write_config(cfg, site.url(INDEX), receiver.url)
+    cfg.write_text(cfg.read_text().replace('older = "always"', 'older = "7d"'))
+    m = Monitor(cfg, receiver, site, Path(site.root))
+    m.check()
+    report = m.check()  # every seed briefing is from 2023-2024: not due again for days
+    assert report.requests == 2  # the two index pages, nothing else
+    assert report.events == []
+
+
+def test_recheck_interval_follows_the_age_of_the_briefing() -> None:
+    from monitor.config import DEFAULT_RECHECK
+    from monitor.cycle import is_due, recheck_interval
+    from monitor.model import Briefing
+
+    now = datetime(2026, 11, 27, 12, tzinfo=UTC)
+
+    def briefing(date: str, checked_ago: timedelta) -> Briefing:
+        stamp = (now - checked_ago).isoformat()
+        return Briefing("s", "1", "u", "t", date, "f", now.isoformat(), stamp, stamp)
+
+    assert recheck_interval(briefing("2026-11-26", timedelta()), now, DEFAULT_RECHECK) == 0
+    assert recheck_interval(briefing("2026-11-20", timedelta()), now, DEFAULT_RECHECK) == 3600
+    assert recheck_interval(briefing("2026-10-01", timedelta()), now, DEFAULT_RECHECK) == 86400
+    assert recheck_interval(briefing("2024-09-11", timedelta()), now, DEFAULT_RECHECK) == 604800
+    assert is_due(briefing("2026-11-26", timedelta(minutes=1)), now, DEFAULT_RECHECK)
+    assert not is_due(briefing("2026-11-20", timedelta(minutes=30)), now, DEFAULT_RECHECK)
+    assert is_due(briefing("2026-11-20", timedelta(hours=2)), now, DEFAULT_RECHECK)
+    assert not is_due(briefing("2024-09-11", timedelta(days=3)), now, DEFAULT_RECHECK)
+    assert is_due(briefing("2024-09-11", timedelta(days=9)), now, DEFAULT_RECHECK)

@@ -22,7 +22,11 @@ class Profile:
     index_next_selector: str = ""  # links to further index pages
     index_next_pattern: str = ""  # and the regex they must match
     # Index pagers written by JavaScript ("var countPage = 25"): the page count, read by a
-    # regex (group 1), and the file name of index page n (n = 1 .. count-1) relative to page 0.
+    # regex (group `count`, else group 1), and the file name of index page n (n = 1 ..
+    # count-1) relative to page 0. The format may use {stem} and {ext}: the index URL's own
+    # file name ("default", "shtml"; a folder URL counts as index.html), or the regex's groups
+    # of those names. So one profile serves default.shtml -> default_1.shtml and index.html ->
+    # index_1.html; its regex should match on the first index page only.
     index_count_pattern: str = ""
     index_page_format: str = ""
     # Transcript pages.
@@ -86,9 +90,9 @@ COMMON_DROP = (
 
 
 def _registry() -> dict[str, Profile]:
-    from . import generic, scio
+    from . import generic, mfa_en, mfa_zh, scio
 
-    return {p.name: p for p in (scio.PROFILE, generic.PROFILE)}
+    return {p.name: p for p in (scio.PROFILE, mfa_en.PROFILE, mfa_zh.PROFILE, generic.PROFILE)}
 
 
 PROFILES: dict[str, Profile] = _registry()

@@ -1,0 +1,272 @@
+"""The one place an alert is worded (pure): an Event -> a Message in the format a channel
+reads (plain text, HTML email, Markdown chat), with the user's templates when configured,
+and digests of several messages. Everything taken from a page is escaped for its format."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from string import Template
+
+from .model import Change, ChangeKind, Event, EventKind
+
+FORMATS = ("text", "html", "markdown")
+MAX_QUOTE = 160  # characters of a quoted change
+# Template fields, documented in the README.
+FIELDS = (
+    "source",
+    "kind",
+    "headline",
+    "title",
+    "url",
+    "date",
+    "pages",
+    "version",
+    "speakers",
+    "counts",
+    "changes",
+    "note",
+    "archive",
+)
+_HTML_SCHEMES = {
+    "mailto",
+    "mailtos",
+    "email",
+    "ses",
+    "sendgrid",
+    "mailgun",
+    "sparkpost",
+    "resend",
+    "smtp2go",
+    "brevo",
+    "mailersend",
+}
+_MARKDOWN_SCHEMES = {
+    "slack",
+    "mmost",
+    "mmosts",
+    "mattermost",
+    "discord",
+    "rocket",
+    "rockets",
+    "matrix",
+    "matrixs",
+    "tgram",
+    "zulip",
+    "msteams",
+    "gchat",
+    "ntfy",
+    "ntfys",
+    "revolt",
+    "guilded",
+    "ryver",
+}
+_LABELS = {
+    EventKind.NEW: "New briefing",
+    EventKind.EDITED: "Edited",
+    EventKind.REMOVED: "Removed",
+    EventKind.ERROR: "Error",
+    EventKind.UNCHANGED: "Unchanged",
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    title: str
+    body: str
+    format: str  # one of FORMATS
+
+
+def format_for(url: str, override: str = "auto") -> str:
+    """The format a URL's service reads best: HTML for email, Markdown for chat, else text."""
+    if override != "auto":
+        return override
+    scheme = url.split("://", 1)[0].lower()
+    if scheme in _HTML_SCHEMES:
+        return "html"
+    return "markdown" if scheme in _MARKDOWN_SCHEMES else "text"
+
+
+def clip(text: str, limit: int = MAX_QUOTE) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def escape(text: str, fmt: str) -> str:
+    if fmt == "html":
+        return html.escape(text)
+    if fmt == "markdown":
+        # Inert in Markdown and in Slack's mrkdwn: no links, no markup, no mentions.
+        text = re.sub(r"([\\`*_{}\[\]()#+!|<>~])", r"\\\1", text)
+        return text.replace("@", "@\u200b")
+    return text
+
+
+def _where(c: Change) -> str:
+    return f"page {c.page}" + (f", {c.speaker}" if c.speaker else "")
+
+
+def change_line(c: Change, fmt: str = "text") -> str:
+    """`page 7, Liu Haitao: "30%" → "25%"`, escaped and marked up for `fmt`."""
+    e = lambda s: escape(clip(s), fmt)  # noqa: E731
+    old, new = e(c.old), e(c.new)
+    if fmt == "html":
+        old, new = f"<del>{old}</del>", f"<ins>{new}</ins>"
+    elif fmt == "markdown":
+        old, new = f"~{old}~" if c.old else "", f"*{new}*" if c.new else ""
+    else:
+        old, new = f'"{old}"', f'"{new}"'
+    where = escape(_where(c), fmt)
+    if c.kind is ChangeKind.CHANGED:
+        line = f"{where}: {old if c.old else '(nothing)'} → {new if c.new else '(deleted)'}"
+        if fmt == "html" and c.context:
+            line += f"<br><small>{escape(clip(c.context, 240), fmt)}</small>"
+        return line
+    if c.kind is ChangeKind.REMOVED:
+        return f"{where}: paragraph removed: {old}"
+    return f"{where}: paragraph added: {new}"
+
+
+def headline(event: Event) -> str:
+    n = len(event.diff.changes) if event.diff else 0
+    suffix = f" ({n} change{'s' if n != 1 else ''})" if event.kind is EventKind.EDITED else ""
+    return f"{_LABELS[event.kind]}: {clip(event.title or event.url, 120)}{suffix}"
+
+
+def _counts(event: Event) -> str:
+    d = event.diff
+    if d is None:
+        return ""
+    parts = [
+        f"{n} paragraph{'s' if n != 1 else ''} {what}"
+        for n, what in (
+            (d.paragraphs_changed, "changed"),
+            (d.paragraphs_removed, "removed"),
+            (d.paragraphs_added, "added"),
+        )
+        if n
+    ]
+    return f"{'; '.join(parts)} (+{d.words_added} / -{d.words_removed} words)"
+
+
+def _note(event: Event) -> str:
+    if event.kind is EventKind.REMOVED:
+        return (
+            "The page is gone (not found on two checks in a row). "
+            "Its last version stays in the archive."
+        )
+    if event.kind is EventKind.ERROR:
+        return f"Error: {event.error}"
+    return ""
+
+
+def _archive(event: Event) -> str:
+    if not event.archive_path:
+        return ""
+    if event.kind is EventKind.EDITED:
+        return f"STATE/{event.archive_path}/v{event.version:03d}.diff"
+    return f"STATE/{event.archive_path}"
+
+
+def fields(event: Event, fmt: str, max_changes: int) -> dict[str, str]:
+    """The template fields of an event, each escaped for `fmt` (the change list marked up)."""
+    e = lambda s: escape(s, fmt)  # noqa: E731
+    changes = list(event.diff.changes) if event.diff else []
+    lines = [change_line(c, fmt) for c in changes[:max_changes]]
+    more = len(changes) - max_changes
+    if more > 0:
+        lines.append(f"… and {more} more changes, see {e(_archive(event))}")
+    if fmt == "html":
+        change_list = "<ul>" + "".join(f"<li>{x}</li>" for x in lines) + "</ul>" if lines else ""
+    else:
+        bullet = "• " if fmt == "markdown" else "- "
+        change_list = "\n".join(bullet + x for x in lines)
+    speakers = ", ".join(event.speakers[:8])
+    if len(event.speakers) > 8:
+        speakers += f" and {len(event.speakers) - 8} more"
+    return {
+        "source": e(event.source),
+        "kind": event.kind.value,
+        "headline": e(headline(event)),
+        "title": e(event.title),
+        "url": e(event.url) if fmt == "html" else event.url,
+        "date": e(event.date or ""),
+        "pages": str(event.pages or ""),
+        "version": str(event.version or ""),
+        "speakers": e(speakers),
+        "counts": e(_counts(event)),
+        "changes": change_list,
+        "note": e(_note(event)),
+        "archive": e(_archive(event)),
+    }
+
+
+def _facts(f: dict[str, str]) -> str:
+    parts = [
+        f"Date: {f['date']}" if f["date"] else "",
+        f"{f['pages']} page{'s' if f['pages'] != '1' else ''}" if f["pages"] else "",
+        f"version {f['version']}" if f["version"] else "",
+    ]
+    return " · ".join(p for p in parts if p)
+
+
+def _default_body(f: dict[str, str], fmt: str) -> str:
+    facts = _facts(f)
+    speakers = f"Speakers: {f['speakers']}" if f["speakers"] else ""
+    changes = f"{f['counts']}:\n{f['changes']}" if f["changes"] else ""
+    archive = f"Archive: {f['archive']}" if f["archive"] else ""
+    if fmt == "html":
+        url = f["url"]
+        blocks = [
+            f'<p><b>{f["title"]}</b><br><a href="{url}">{url}</a></p>',
+            f"<p>{facts}</p>" if facts else "",
+            f"<p>{speakers}</p>" if speakers else "",
+            f"<p>{f['note']}</p>" if f["note"] else "",
+            f"<p>{f['counts']}:</p>{f['changes']}" if f["changes"] else "",
+            f"<p>{archive}</p>" if archive else "",
+        ]
+        return "\n".join(b for b in blocks if b)
+    if fmt == "markdown":
+        link = f"[Open the transcript]({f['url']})" if f["url"].startswith("http") else ""
+        blocks = [f"**{f['title']}**", facts, f["note"], f["changes"], link]
+        return "\n".join(b for b in blocks if b)
+    blocks = [
+        "\n".join(x for x in (f["title"], f["url"], facts, speakers, f["note"]) if x),
+        changes,
+        archive,
+    ]
+    return "\n\n".join(b for b in blocks if b)
+
+
+def render(
+    event: Event, fmt: str, max_changes: int = 25, title_template: str = "", body_template: str = ""
+) -> Message:
+    """Word one event for one channel. Templates use $field names (see FIELDS)."""
+    f = fields(event, fmt, max_changes)
+    plain = fields(event, "text", max_changes)  # titles are plain text everywhere
+    title = (
+        Template(title_template).safe_substitute(plain)
+        if title_template
+        else f"[{plain['source']}] {plain['headline']}"
+    )
+    body = Template(body_template).safe_substitute(f) if body_template else _default_body(f, fmt)
+    return Message(title=title, body=body, format=fmt)
+
+
+def digest(messages: Sequence[Message], kinds: Sequence[str], fmt: str) -> Message:
+    """Several alerts as one message (one per check cycle or time window)."""
+    counts: dict[str, int] = {}
+    for k in kinds:
+        counts[k] = counts.get(k, 0) + 1
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+    title = (
+        f"[briefing-monitor] {len(messages)} alert{'s' if len(messages) != 1 else ''}: {summary}"
+    )
+    if fmt == "html":
+        body = "\n<hr>\n".join(f"<h3>{html.escape(m.title)}</h3>\n{m.body}" for m in messages)
+    elif fmt == "markdown":
+        body = "\n\n".join(f"**{escape(m.title, fmt)}**\n{m.body}" for m in messages)
+    else:
+        body = "\n\n".join(f"== {m.title}\n{m.body}" for m in messages)
+    return Message(title=title, body=body, format=fmt)
