@@ -13,19 +13,12 @@ from datetime import UTC, datetime, timedelta
 from . import notify
 from .config import Config, SourceConfig
 from .diff import diff_transcripts, words
-from .discover import find_briefings, next_index_pages
-from .extract import (
-    ExtractError,
-    PageText,
-    build_transcript,
-    extract_page,
-    is_soft_404,
-    page_number,
-    pager_links,
-)
+from .discover import discover
+from .extract import ExtractError, PageReading, PageText, build_transcript
 from .fetch import Fetcher, FetchError
 from .fingerprint import fingerprint, from_text, to_text
 from .model import Briefing, CycleReport, Event, EventKind, Listing, Page, Transcript, Version
+from .pages import Gone, fetch_transcript, page_sha
 from .profiles import Profile, profile_for
 from .store import Store
 
@@ -35,10 +28,6 @@ REMOVAL_CHECKS = 2  # consecutive "gone" answers before a briefing counts as rem
 LAST_SEEN_RESOLUTION = timedelta(hours=1)  # meta.json's last_seen is refreshed this often
 
 Progress = Callable[[str, int, int], None]
-
-
-class Gone(Exception):
-    """The briefing's first page answers 404/410 or the site's 'does not exist' page."""
 
 
 @dataclass
@@ -56,114 +45,19 @@ class _Context:
         return self.now.isoformat(timespec="seconds")
 
 
-async def discover(
-    fetcher: Fetcher, source: SourceConfig, profile: Profile, limit: int, errors: list[str]
-) -> list[Listing]:
-    """All briefings on the index and its further pages (at most `limit` index pages)."""
-    queue, seen = [source.index_url], set[str]()
-    found: dict[str, Listing] = {}
-    while queue and len(seen) < limit:
-        url = queue.pop(0)
-        seen.add(url)
-        try:
-            page = await fetcher.get(url)
-        except FetchError as exc:
-            if url == source.index_url:
-                raise
-            errors.append(str(exc))  # a later index page: keep what the others list
-            log.warning("source %s: index page %s", source.name, exc)
-            continue
-        if is_soft_404(page.text, page.final_url, profile):
-            raise FetchError(url, "soft-404", "the index page is the site's 'not found' page")
-        for item in find_briefings(page.text, page.final_url, profile):
-            found.setdefault(item.briefing_id, item)
-        queue += [
-            u
-            for u in next_index_pages(page.text, page.final_url, profile)
-            if u not in seen and u not in queue
-        ]
-    return list(found.values())
-
-
-def page_sha(page: Page) -> str:
-    return hashlib.sha256(page.raw).hexdigest()
-
-
-async def fetch_transcript(
-    fetcher: Fetcher, url: str, profile: Profile, max_pages: int, known: Briefing | None = None
-) -> tuple[list[Page], bool]:
-    """Every page of one transcript, following its pager; bounded and loop-safe.
-
-    Returns (pages, same): `same` is True when every page is byte-identical to what the last
-    check processed (`known`), so nothing needs parsing. That is the common case."""
-    try:
-        first = await fetcher.get(url)
-    except FetchError as exc:
-        if exc.gone:
-            raise Gone(f"HTTP {exc.status}") from None
-        raise
-    pages: dict[str, Page] = {first.final_url: first}
-    ready: dict[str, Page] = {}
-    if known and known.removal_signals == 0 and known.page_sha256[:1] == (page_sha(first),):
-        # Page 1 is as it was, so its pager is too: fetch the pages we know, compare bytes.
-        rest = list(zip(known.page_urls[1:], known.page_sha256[1:], strict=False))
-        fetched = await asyncio.gather(*(_continuation(fetcher, u, profile, h) for u, h in rest))
-        if all(page_sha(p) == h for p, (_u, h) in zip(fetched, rest, strict=True)):
-            return [first, *fetched], True
-        ready = {u: p for p, (u, _h) in zip(fetched, rest, strict=True)}
-    elif is_soft_404(first.text, first.final_url, profile):
-        raise Gone("the site's 'does not exist' page")
-
-    async def fetch(u: str) -> Page:
-        return ready[u] if u in ready else await _continuation(fetcher, u, profile)
-
-    frontier = pager_links(first.text, first.final_url, first.final_url, profile)
-    while frontier and len(pages) < max_pages:
-        batch = [u for u in dict.fromkeys(frontier) if u not in pages][: max_pages - len(pages)]
-        if not batch:
-            break
-        fetched = await asyncio.gather(*(fetch(u) for u in batch))
-        frontier = []
-        for u, page in zip(batch, fetched, strict=True):
-            pages[u] = page
-            frontier += pager_links(page.text, page.final_url, first.final_url, profile)
-        frontier = [u for u in frontier if u not in pages]
-    if frontier:
-        log.warning(
-            "%s: more than %d pages; reading the first %d (max_pages)", url, max_pages, max_pages
-        )
-    ordered = sorted(
-        pages.values(),
-        key=lambda p: page_number(p.final_url, profile) or (1 if p is first else 10_000),
-    )
-    return ordered, False
-
-
-async def _continuation(fetcher: Fetcher, url: str, profile: Profile, expect_sha: str = "") -> Page:
-    try:
-        page = await fetcher.get(url)
-    except FetchError as exc:
-        if exc.gone:  # a page the pager lists is missing: the site is broken, not the briefing
-            raise FetchError(
-                url, "missing-page", f"page listed in the pager answers HTTP {exc.status}"
-            ) from None
-        raise
-    if page_sha(page) != expect_sha and is_soft_404(page.text, page.final_url, profile):
-        raise FetchError(url, "missing-page", "page listed in the pager is a 'not found' page")
-    return page
-
-
 async def check_briefing(
     ctx: _Context, bid: str, listing: Listing | None, record: Briefing | None
 ) -> Event:
     url = listing.url if listing else record.url if record else ""
     max_pages = ctx.source.max_pages or ctx.config.monitor.max_pages
     try:
-        pages, same = await fetch_transcript(ctx.fetcher, url, ctx.profile, max_pages, record)
-        if same and record is not None and record.latest is not None:
+        read = await fetch_transcript(ctx.fetcher, url, ctx.profile, max_pages, record)
+        pages = [page for page, _reading in read]
+        if read[0][1] is None and record is not None and record.latest is not None:
+            # Every page is byte-identical to the last check: nothing to parse.
             _touch(ctx, record, record.page_urls, record.page_sha256)
             return _unchanged(ctx, record, len(pages))
-        texts = [(p.final_url, extract_page(p.text, p.final_url, ctx.profile)) for p in pages]
+        texts = [(page.final_url, _text(reading)) for page, reading in read]
     except Gone as exc:
         return _removal_signal(ctx, bid, url, record, str(exc))
     except (FetchError, ExtractError) as exc:
@@ -178,6 +72,12 @@ async def check_briefing(
         )
     transcript = _transcript(bid, url, texts, listing)
     return _detect_and_store(ctx, transcript, pages, record)
+
+
+def _text(reading: PageReading | None) -> PageText:
+    if reading is None or reading.text is None:
+        raise ExtractError(reading.error if reading else "page not read")
+    return reading.text
 
 
 def _transcript(

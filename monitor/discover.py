@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from urllib.parse import urljoin, urlsplit
 
-from .extract import find_date, fold, parse
+from .config import SourceConfig
+from .extract import find_date, fold, is_soft_404, parse
+from .fetch import Fetcher, FetchError
 from .model import Listing
 from .profiles import Profile
+
+log = logging.getLogger(__name__)
 
 
 def find_briefings(html: str, url: str, profile: Profile) -> list[Listing]:
@@ -81,3 +86,32 @@ def safe_id(value: str) -> str:
     return (cleaned[:24].strip("-.") + "-" if cleaned else "") + hashlib.sha256(
         value.encode("utf-8", "surrogatepass")
     ).hexdigest()[:12]
+
+
+async def discover(
+    fetcher: Fetcher, source: SourceConfig, profile: Profile, limit: int, errors: list[str]
+) -> list[Listing]:
+    """All briefings on the index and its further pages (at most `limit` index pages)."""
+    queue, seen = [source.index_url], set[str]()
+    found: dict[str, Listing] = {}
+    while queue and len(seen) < limit:
+        url = queue.pop(0)
+        seen.add(url)
+        try:
+            page = await fetcher.get(url)
+        except FetchError as exc:
+            if url == source.index_url:
+                raise
+            errors.append(str(exc))  # a later index page: keep what the others list
+            log.warning("source %s: index page %s", source.name, exc)
+            continue
+        if is_soft_404(page.text, page.final_url, profile):
+            raise FetchError(url, "soft-404", "the index page is the site's 'not found' page")
+        for item in find_briefings(page.text, page.final_url, profile):
+            found.setdefault(item.briefing_id, item)
+        queue += [
+            u
+            for u in next_index_pages(page.text, page.final_url, profile)
+            if u not in seen and u not in queue
+        ]
+    return list(found.values())

@@ -225,9 +225,31 @@ def _paragraphs(body: Tag, profile: Profile) -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class PageReading:
+    """One parse of a transcript page: its pager links, and its text or why there is none."""
+
+    links: tuple[str, ...]
+    text: PageText | None
+    error: str = ""
+
+
+def read_page(html: str, url: str, first_url: str, profile: Profile) -> PageReading:
+    """Parse once: the pager links first (extraction edits the tree), then the text."""
+    soup = parse(html)
+    links = tuple(_pager_links(soup, url, first_url, profile))
+    try:
+        return PageReading(links, _extract(soup, url, profile))
+    except ExtractError as exc:
+        return PageReading(links, None, str(exc))
+
+
 def extract_page(html: str, url: str, profile: Profile) -> PageText:
     """One page's title, date and paragraphs. Raises ExtractError when there is no text."""
-    soup = parse(html)
+    return _extract(parse(html), url, profile)
+
+
+def _extract(soup: BeautifulSoup, url: str, profile: Profile) -> PageText:
     tags = soup.find_all(True)
     title = _first_text(soup, profile.title_selectors, tags)
     if profile.title_strip:
@@ -241,9 +263,12 @@ def extract_page(html: str, url: str, profile: Profile) -> PageText:
 
 def pager_links(html: str, url: str, first_url: str, profile: Profile) -> list[str]:
     """Absolute URLs of the other pages of the transcript that starts at `first_url`."""
+    return _pager_links(parse(html), url, first_url, profile) if profile.pager_selector else []
+
+
+def _pager_links(soup: BeautifulSoup, url: str, first_url: str, profile: Profile) -> list[str]:
     if not profile.pager_selector:
         return []
-    soup = parse(html)
     seen: dict[str, None] = {}
     pattern = re.compile(profile.page_pattern) if profile.page_pattern else None
     stem = _stem(first_url)

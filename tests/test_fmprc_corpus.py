@@ -28,9 +28,8 @@ import pytest
 from conftest import Monitor, Receiver, shared_path
 
 from monitor.config import MonitorSettings, SourceConfig
-from monitor.cycle import discover
 from monitor.diff import diff_transcripts
-from monitor.discover import find_briefings, next_index_pages
+from monitor.discover import discover, find_briefings, next_index_pages
 from monitor.extract import build_transcript, extract_page, is_soft_404
 from monitor.fetch import Fetcher, decode_html
 from monitor.model import EventKind, Transcript

@@ -1,0 +1,89 @@
+"""Fetch every page of one transcript, following its pager (bounded, loop-safe), and read
+each changed page once; unchanged pages are recognised by their bytes and not parsed."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+
+from .extract import PageReading, is_soft_404, page_number, read_page
+from .fetch import Fetcher, FetchError
+from .model import Briefing, Page
+from .profiles import Profile
+
+log = logging.getLogger(__name__)
+
+
+class Gone(Exception):
+    """The briefing's first page answers 404/410 or the site's 'does not exist' page."""
+
+
+def page_sha(page: Page) -> str:
+    return hashlib.sha256(page.raw).hexdigest()
+
+
+async def fetch_transcript(
+    fetcher: Fetcher, url: str, profile: Profile, max_pages: int, known: Briefing | None = None
+) -> list[tuple[Page, PageReading | None]]:
+    """Every page of one transcript, following its pager; bounded and loop-safe.
+
+    Each page comes with its reading (pager links and text, from one parse), or with None
+    for all of them when every page is byte-identical to what the last check processed
+    (`known`): then nothing needs parsing. That is the common case."""
+    try:
+        first = await fetcher.get(url)
+    except FetchError as exc:
+        if exc.gone:
+            raise Gone(f"HTTP {exc.status}") from None
+        raise
+    pages: dict[str, Page] = {first.final_url: first}
+    ready: dict[str, Page] = {}
+    if known and known.removal_signals == 0 and known.page_sha256[:1] == (page_sha(first),):
+        # Page 1 is as it was, so its pager is too: fetch the pages we know, compare bytes.
+        rest = list(zip(known.page_urls[1:], known.page_sha256[1:], strict=False))
+        fetched = await asyncio.gather(*(_continuation(fetcher, u, profile, h) for u, h in rest))
+        if all(page_sha(p) == h for p, (_u, h) in zip(fetched, rest, strict=True)):
+            return [(first, None), *((p, None) for p in fetched)]
+        ready = {u: p for p, (u, _h) in zip(fetched, rest, strict=True)}
+    elif is_soft_404(first.text, first.final_url, profile):
+        raise Gone("the site's 'does not exist' page")
+
+    async def fetch(u: str) -> Page:
+        return ready[u] if u in ready else await _continuation(fetcher, u, profile)
+
+    readings = {first.final_url: read_page(first.text, first.final_url, first.final_url, profile)}
+    frontier = list(readings[first.final_url].links)
+    while frontier and len(pages) < max_pages:
+        batch = [u for u in dict.fromkeys(frontier) if u not in pages][: max_pages - len(pages)]
+        if not batch:
+            break
+        fetched = await asyncio.gather(*(fetch(u) for u in batch))
+        frontier = []
+        for u, page in zip(batch, fetched, strict=True):
+            pages[u] = page
+            readings[u] = read_page(page.text, page.final_url, first.final_url, profile)
+            frontier += readings[u].links
+        frontier = [u for u in frontier if u not in pages]
+    if frontier:
+        log.warning(
+            "%s: more than %d pages; reading the first %d (max_pages)", url, max_pages, max_pages
+        )
+    order = sorted(
+        pages, key=lambda u: page_number(u, profile) or (1 if u == first.final_url else 10_000)
+    )
+    return [(pages[u], readings[u]) for u in order]
+
+
+async def _continuation(fetcher: Fetcher, url: str, profile: Profile, expect_sha: str = "") -> Page:
+    try:
+        page = await fetcher.get(url)
+    except FetchError as exc:
+        if exc.gone:  # a page the pager lists is missing: the site is broken, not the briefing
+            raise FetchError(
+                url, "missing-page", f"page listed in the pager answers HTTP {exc.status}"
+            ) from None
+        raise
+    if page_sha(page) != expect_sha and is_soft_404(page.text, page.final_url, profile):
+        raise FetchError(url, "missing-page", "page listed in the pager is a 'not found' page")
+    return page
