@@ -229,7 +229,8 @@ def _default_body(f: dict[str, str], fmt: str) -> str:
         return "\n".join(b for b in blocks if b)
     if fmt == "markdown":
         link = f"[Open the transcript]({f['url']})" if f["url"].startswith("http") else ""
-        blocks = [f"**{f['title']}**", facts, f["note"], f["changes"], link]
+        full = f"Full diff: {f['archive']}" if f["kind"] == "edited" and f["archive"] else ""
+        blocks = [f"**{f['title']}**", facts, f["note"], f["changes"], link, full]
         return "\n".join(b for b in blocks if b)
     blocks = [
         "\n".join(x for x in (f["title"], f["url"], facts, speakers, f["note"]) if x),

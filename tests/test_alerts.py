@@ -132,6 +132,7 @@ def test_mattermost_webhook_gets_a_short_markdown_message(
     assert "Edited: SCIO briefing on promoting high-quality development" in text
     assert "page 7, Liu Haitao: ~30%~ → *25%*" in text
     assert "[Open the transcript](http://127.0.0.1:" in text
+    assert "Full diff: STATE/archive/scio/2024-09-11\\_scio-briefing" in text  # \_ shows as _
 
 
 def test_chat_message_truncates_long_change_lists(
