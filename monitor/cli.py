@@ -14,15 +14,19 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from . import alerts, notify
+from . import alerts, notify, worddiff
 from . import config as config_mod
+from .archive_html import diff_document, page_path, render_archive
 from .cycle import run_check
 from .diff import diff_transcripts
+from .export import export_jsonl
 from .fingerprint import from_text
 from .model import Briefing, CycleReport, EventKind
+from .retention import human, prune, size
 from .store import Store, StoreCorrupt, StoreLocked
 
 EXIT_OK, EXIT_CONFIG, EXIT_USAGE, EXIT_FETCH, EXIT_LOCKED, EXIT_CORRUPT = 0, 1, 2, 3, 4, 5
@@ -149,9 +153,33 @@ def _find(cfg: config_mod.Config, handle: str) -> tuple[Store, Briefing]:
     return store, matches[0]
 
 
+def _since(value: str) -> str:
+    """--since: an ISO date (2024-09-01) or an age ("7d", "12h"), as an ISO time to compare."""
+    try:
+        seconds = config_mod.parse_duration(value, Path("--since"), "--since")
+    except config_mod.ConfigError:
+        try:
+            return datetime.fromisoformat(value).isoformat()
+        except ValueError:
+            raise UsageError(
+                f"--since {value!r}: write a date (2024-09-01) or an age (7d)"
+            ) from None
+    return (datetime.now(UTC) - timedelta(seconds=seconds)).isoformat(timespec="seconds")
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     cfg = _load(args)
-    store, items = _briefings(cfg, args.source)
+    store, items = _briefings(cfg, args.source or args.source_opt)
+    if args.changed:
+        items = [b for b in items if len(b.versions) > 1 or b.status == "removed"]
+    if args.since:
+        since = _since(args.since)
+        # Published on or after that day, or edited (a version after the first) since then.
+        items = [
+            b
+            for b in items
+            if (b.date or "") >= since[:10] or any(v.fetched_at >= since for v in b.versions[1:])
+        ]
     items.sort(key=lambda b: (b.date or "", b.first_seen), reverse=True)
     if args.json:
         print(
@@ -240,6 +268,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
         a, c = args.a, n if args.b is None else args.b
     if not (1 <= a <= n and 1 <= c <= n):
         raise UsageError(f"{args.briefing} has versions 1 to {n}")
+    if args.html:
+        Path(args.html).write_text(diff_document(store, b, a, c), encoding="utf-8")
+        print(args.html)
+        return EXIT_OK
     old = from_text(store.read_version(b, a))
     new = from_text(store.read_version(b, c))
     d = diff_transcripts(old, new)
@@ -262,6 +294,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
     out = [f"{b.title}: version {a} → {c}, {n_changes} change{'s' if n_changes != 1 else ''}"]
     out += [f"  {alerts.change_line(ch)}" for ch in d.changes]
     out.append("")
+    if args.word or (sys.stdout.isatty() and not args.unified):
+        # On a terminal: each edited paragraph with its words marked, a paragraph of context.
+        _page("\n".join(out) + "\n" + worddiff.terminal(worddiff.align(old, new), colour))
+        return EXIT_OK
     for line in d.unified.splitlines():
         if colour and line.startswith("+") and not line.startswith("+++"):
             line = f"\033[32m{line}\033[0m"
@@ -269,6 +305,57 @@ def cmd_diff(args: argparse.Namespace) -> int:
             line = f"\033[31m{line}\033[0m"
         out.append(line)
     print("\n".join(out))
+    return EXIT_OK
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    """The path of a briefing's HTML page (or of the archive's index), written if missing."""
+    cfg = _load(args)
+    if args.briefing:
+        store, b = _find(cfg, args.briefing)
+        target = page_path(store, b)
+    else:
+        store = Store(cfg.monitor.state_dir)
+        target = store.root / "archive" / "index.html"
+    if args.rebuild or not target.exists():
+        with store.locked():
+            render_archive(store, None if args.rebuild else set())
+    print(target)
+    return EXIT_OK
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    cfg = _load(args)
+    keep = args.keep_raw if args.keep_raw is not None else cfg.archive.keep_raw
+    if keep is None:
+        keep = 1
+    if keep < 0:
+        raise UsageError("--keep-raw must be 0 or more")
+    store = Store(cfg.monitor.state_dir)
+    with store.locked():
+        planned = prune(store, keep, dry_run=True)
+        freed = size(planned)
+        if not args.dry_run:
+            prune(store, keep, dry_run=False)
+    for path in planned:
+        print(path)
+    verb = "would delete" if args.dry_run else "deleted"
+    print(
+        f"{verb} the raw pages of {len(planned)} version(s), {human(freed)}; "
+        f"kept the newest {keep} per briefing and every text, diff and meta.json",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    store = Store(_load(args).monitor.state_dir)
+    if args.output and args.output != "-":
+        with open(args.output, "w", encoding="utf-8") as out:
+            n = export_jsonl(store, out, args.source)
+    else:
+        n = export_jsonl(store, sys.stdout, args.source)
+    print(f"{n} version(s) exported", file=sys.stderr)
     return EXIT_OK
 
 
@@ -396,6 +483,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
     sp = add("history", cmd_history, "list the briefings in the archive")
     sp.add_argument("source", nargs="?")
+    sp.add_argument("--source", dest="source_opt", metavar="NAME", help="only this source")
+    sp.add_argument("--since", help="published or edited since: a date (2024-09-01) or an age (7d)")
+    sp.add_argument("--changed", action="store_true", help="only briefings edited or removed")
     sp.add_argument("--json", action="store_true")
     sp = add("show", cmd_show, "print a stored transcript")
     sp.add_argument("briefing", help="handle from `history`, e.g. scio/117420451")
@@ -406,6 +496,20 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("a", nargs="?", type=int)
     sp.add_argument("b", nargs="?", type=int)
     sp.add_argument("--json", action="store_true")
+    view = sp.add_mutually_exclusive_group()
+    view.add_argument("--word", action="store_true", help="word diff (the default on a terminal)")
+    view.add_argument("--unified", action="store_true", help="unified diff (the default piped)")
+    view.add_argument("--html", metavar="FILE", help="write the diff as an HTML page")
+    sp = add("open", cmd_open, "print the path of a briefing's HTML page (or the archive's)")
+    sp.add_argument("briefing", nargs="?", help="handle from `history`; none: the index")
+    sp.add_argument("--rebuild", action="store_true", help="rewrite every HTML page first")
+    sp = add("prune", cmd_prune, "delete the raw pages of old versions (texts are kept)")
+    sp.add_argument("--keep-raw", type=int, metavar="N", help="versions per briefing (default 1)")
+    sp.add_argument("--dry-run", action="store_true", help="say what would go, delete nothing")
+    sp = add("export", cmd_export, "every stored version as JSON lines")
+    sp.add_argument("--format", choices=["jsonl"], default="jsonl")
+    sp.add_argument("--source", help="only this source")
+    sp.add_argument("--output", "-o", metavar="FILE", help="write here (default: stdout)")
     sp = add("verify", cmd_verify, "check the state directory: every meta.json and version hash")
     sp.add_argument("--json", action="store_true")
     add("validate", cmd_validate, "check the config file and print what it sets up")

@@ -77,11 +77,21 @@ class ChannelConfig:
 
 
 @dataclass(frozen=True)
+class ArchiveSettings:
+    """[archive]: what happens to STATE/archive after each cycle."""
+
+    html: bool = True  # rewrite the HTML pages of what changed
+    git: bool = False  # commit texts and meta files to a git repository in the archive
+    keep_raw: int | None = None  # keep the raw pages of the newest N versions (None: all)
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     monitor: MonitorSettings
     sources: tuple[SourceConfig, ...]
     channels: tuple[ChannelConfig, ...]
+    archive: ArchiveSettings = ArchiveSettings()
 
     def source(self, name: str) -> SourceConfig:
         for s in self.sources:
@@ -250,6 +260,19 @@ def _monitor(data: Mapping[str, Any], path: Path) -> MonitorSettings:
         alert_max_age=parse_duration(
             t.get("alert_max_age", (str, int), d.alert_max_age), path, t.key("alert_max_age")
         ),
+    )
+    t.reject_unknown()
+    return settings
+
+
+def _archive(data: Mapping[str, Any], path: Path) -> ArchiveSettings:
+    t = _Table(data, path, "archive")
+    d = ArchiveSettings()
+    keep = t.get("keep_raw", int, None)
+    if keep is not None and keep < 0:
+        raise t.error("keep_raw", f"must be 0 or more, not {keep}; leave it out to keep all")
+    settings = ArchiveSettings(
+        html=t.get("html", bool, d.html), git=t.get("git", bool, d.git), keep_raw=keep
     )
     t.reject_unknown()
     return settings
@@ -442,6 +465,7 @@ def load(path: Path | str) -> Config:
         _source(s, path, i, set(PROFILES)) for i, s in enumerate(_list_of_tables(top, "source"))
     )
     channels = tuple(_channel(c, path, i) for i, c in enumerate(_list_of_tables(top, "channel")))
+    archive = _archive(top.get("archive", dict, {}), path)
     top.reject_unknown()
     if not sources:
         raise ConfigError(path, "source", "no [[source]] table; add at least one source")
@@ -452,7 +476,7 @@ def load(path: Path | str) -> Config:
             raise ConfigError(
                 path, kind, f"name {sorted(dup)[0]!r} is used twice; names must be unique"
             )
-    return Config(path=path, monitor=monitor, sources=sources, channels=channels)
+    return Config(path=path, monitor=monitor, sources=sources, channels=channels, archive=archive)
 
 
 def _list_of_tables(top: _Table, name: str) -> list[Mapping[str, Any]]:

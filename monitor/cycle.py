@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from . import notify
+from .archive import after_cycle
 from .config import Config, SourceConfig
 from .diff import diff_transcripts, words
 from .discover import discover
@@ -376,4 +377,10 @@ async def run_check(
         for source in sources:
             reports.append(await check_source(config, source, fetcher, store, progress=progress))
     await notify.deliver(store, config, datetime.now(UTC))
+    # After the alerts, so the HTML pages and the git mirror never delay one; in a thread,
+    # so a first big commit does not stall the daemon's other sources.
+    a = config.archive
+    await asyncio.to_thread(
+        after_cycle, store, reports, html=a.html, git=a.git, keep_raw=a.keep_raw
+    )
     return reports

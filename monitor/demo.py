@@ -85,7 +85,8 @@ def run_demo(seeds: Path | None = None, state: Path | None = None) -> int:
             second = asyncio.run(run_check(config, store))
         print("\n   " + "\n   ".join(summarise(second)))
     sent = len(list((state / "outbox").glob("*.json")))
-    print(f"\nBrowse the history: ls {state}/archive/scio")
+    print(f"\nBrowse the history: open {state}/archive/index.html in a browser, or")
+    print(f"  ls {state}/archive/scio")
     print(f"  briefing-monitor --config {config_path} history")
     print(f"  briefing-monitor --config {config_path} diff scio/117420451")
     print(

@@ -32,7 +32,8 @@ def test_demo_prints_exactly_three_alerts_and_the_archive(tmp_path: Path) -> Non
     )
     assert '│ - page 7, Liu Haitao: "30%" → "25%"' in proc.stdout
     assert "scio: 1 new, 2 edited, 4 unchanged" in proc.stdout
-    assert f"ls {state}/archive/scio" in proc.stdout
-    assert len(list((state / "archive" / "scio").iterdir())) == 7
+    assert f"  ls {state}/archive/scio" in proc.stdout
+    assert len([p for p in (state / "archive" / "scio").iterdir() if p.is_dir()]) == 7
+    assert f"open {state}/archive/index.html in a browser" in proc.stdout
     assert not list((state / "outbox").glob("*.json"))  # every alert was delivered
     assert proc.stderr == ""

@@ -51,6 +51,8 @@ def test_example_config_is_valid_once_its_secrets_exist(
 def test_every_config_key_is_documented_in_the_readme() -> None:
     for key in config.MonitorSettings.__dataclass_fields__:
         assert f"`{key}`" in README, key
+    for key in config.ArchiveSettings.__dataclass_fields__:
+        assert re.search(rf"^{key} = ", README, re.M), key  # in the [archive] example
     for key in (
         "name",
         "profile",

@@ -39,7 +39,12 @@ def test_first_check_baselines_every_briefing_without_alerting(monitor: Monitor)
     folder = monitor.store.path(nia)
     assert folder.name.startswith("2024-09-11_scio-briefing-on-promoting")
     assert folder.name.endswith("_117420451")
-    assert sorted(p.name for p in folder.iterdir()) == ["meta.json", "v001.raw", "v001.txt"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "index.html",
+        "meta.json",
+        "v001.raw",
+        "v001.txt",
+    ]
     assert len(list((folder / "v001.raw").iterdir())) == 12
     text = (folder / "v001.txt").read_text()
     assert "--- page 7 ---" in text and "fell by 30% compared with last year" in text

@@ -1,0 +1,47 @@
+"""What the archive does after each cycle, in one call for `cycle.run_check`: rewrite the HTML
+pages of what changed, prune old raw pages, commit to the git mirror. It runs after the
+alerts are delivered, and a failure here is logged, never a failed check."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+from .archive_html import changed_briefings, render_archive
+from .gitmirror import MirrorError, commit_cycle, cycle_message
+from .model import CycleReport
+from .retention import prune
+from .store import Store, StoreCorrupt
+
+log = logging.getLogger(__name__)
+
+
+def after_cycle(
+    store: Store,
+    reports: Sequence[CycleReport],
+    *,
+    html: bool = True,
+    git: bool = False,
+    keep_raw: int | None = None,
+    now: datetime | None = None,
+) -> str | None:
+    """Call under the state lock once the cycle's writes are done. The commit id, if any."""
+    changed = changed_briefings(reports)
+    try:
+        if keep_raw is not None and changed:
+            prune(store, keep_raw, dry_run=False)
+        if html:
+            render_archive(store, changed, now)
+    except (OSError, StoreCorrupt) as exc:
+        log.error("archive: HTML pages not updated: %s", exc)
+    if not git or not changed:
+        return None  # meta.json refreshes alone ride along with the next real change
+    try:
+        commit = commit_cycle(store, cycle_message(reports))
+    except (OSError, MirrorError) as exc:
+        log.error("archive: git mirror not updated: %s", exc)
+        return None
+    if commit:
+        log.info("archive: git mirror commit %s (%d briefings)", commit[:12], len(changed))
+    return commit

@@ -1,0 +1,384 @@
+"""The static HTML history: STATE/archive/index.html, one page per source and one per
+briefing (metadata, version timeline, each version's text, each edit as an inline word diff).
+
+Plain files that open from file://: relative links only, inline CSS, system fonts, no
+JavaScript, no network. Every word taken from a page is escaped. Regenerated after each
+cycle; only the briefing pages named in `changed` are rebuilt, the index pages always."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from . import alerts
+from .diff import diff_transcripts
+from .fingerprint import from_text
+from .html_page import document, e, external_link, href, stamp
+from .model import Briefing, CycleReport, EventKind, Paragraph
+from .store import Store, StoreCorrupt, atomic_write
+from .worddiff import Block, align, hunks, where
+
+log = logging.getLogger(__name__)
+
+PAGE = "index.html"
+RECENT = timedelta(days=7)  # a briefing found after the baseline is "new" this long
+LATEST = 30  # entries in "Latest changes"
+CONTEXT = 1  # unchanged paragraphs shown either side of an edit
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")  # a source name, as the config allows it
+
+# -- one briefing ---------------------------------------------------------------------------
+
+
+def _para(block: Block) -> str:
+    shown = block.shown
+    place = where(shown)
+    if block.old and block.new and block.old.page != block.new.page:
+        place = f"page {block.old.page} → {where(block.new)}"
+    if block.kind == "changed":
+        parts = []
+        for op, text in block.segments:
+            tag = "del" if op < 0 else "ins" if op > 0 else ""
+            parts.append(f"<{tag}>{e(text)}</{tag}>" if tag else e(text))
+        body = "".join(parts)
+    elif block.kind == "removed":
+        place += " · paragraph removed"
+        body = f"<del>{e(shown.text)}</del>"
+    elif block.kind == "added":
+        place += " · paragraph added"
+        body = f"<ins>{e(shown.text)}</ins>"
+    else:
+        body = e(shown.text)
+    return f'<div class="para {block.kind}"><div class="where">{e(place)}</div><p>{body}</p></div>'
+
+
+def _inline_diff(blocks: Sequence[Block]) -> str:
+    out = []
+    for shown, run in hunks(blocks, CONTEXT):
+        paras = "\n".join(_para(b) for b in run)
+        if shown:
+            out.append(paras)
+            continue
+        pages = sorted({b.shown.page for b in run})
+        span = f"page {pages[0]}" if len(pages) == 1 else f"pages {pages[0]}–{pages[-1]}"
+        n = len(run)
+        out.append(
+            f'<details class="fold"><summary>{n} unchanged paragraph{"s" if n != 1 else ""} '
+            f"({span})</summary>\n{paras}\n</details>"
+        )
+    return "\n".join(out)
+
+
+def edit_section(
+    old: Sequence[Paragraph], new: Sequence[Paragraph], a: int, b: int, when: str = ""
+) -> str:
+    """One edit: the change list (as the alert words it) and the inline word diff."""
+    d = diff_transcripts(old, new)
+    n = len(d.changes)
+    counts = [
+        f"{k} paragraph{'s' if k != 1 else ''} {what}"
+        for k, what in (
+            (d.paragraphs_changed, "changed"),
+            (d.paragraphs_removed, "removed"),
+            (d.paragraphs_added, "added"),
+        )
+        if k
+    ]
+    words = f"(+{d.words_added} / -{d.words_removed} words)"
+    summary = f"{'; '.join(counts) or 'no paragraph changed'} {words}"
+    items = "".join(f"<li>{alerts.change_line(c, 'html')}</li>" for c in d.changes)
+    head = f"Version {a} → {b}" + (f" <small>{e(stamp(when))}</small>" if when else "")
+    return (
+        f'<section class="edit" id="edit-v{b}">\n<h3>{head}</h3>\n'
+        f"<p>{n} change{'s' if n != 1 else ''}: {e(summary)}</p>\n"
+        + (f'<ul class="changes">{items}</ul>\n' if items else "")
+        + f'<div class="diff">\n{_inline_diff(align(old, new))}\n</div>\n</section>'
+    )
+
+
+def _text(paragraphs: Sequence[Paragraph]) -> str:
+    out, page = [], 0
+    for p in paragraphs:
+        if p.page != page:
+            page = p.page
+            out.append(f"<h4>Page {page}</h4>")
+        out.append(f"<p>{e(p.text)}</p>")
+    return "\n".join(out)
+
+
+def _read(store: Store, b: Briefing, number: int) -> tuple[Paragraph, ...] | None:
+    try:
+        return from_text(store.read_version(b, number))
+    except StoreCorrupt as exc:
+        log.warning("archive: %s/%s version %d: %s", b.source, b.briefing_id, number, exc)
+        return None
+
+
+def briefing_page(store: Store, b: Briefing) -> str:
+    folder = store.path(b)
+    texts = {v.number: _read(store, b, v.number) for v in b.versions}
+    facts = [
+        ("Handle", e(f"{b.source}/{b.briefing_id}")),
+        ("Original", external_link(b.url)),
+        ("Date", e(b.date or "unknown")),
+        ("Status", e(b.status)),
+        ("First seen", e(stamp(b.first_seen))),
+        ("Last seen", e(stamp(b.last_seen))),
+        ("Last checked", e(stamp(b.last_checked or b.last_seen))),
+    ]
+    if b.latest:
+        facts.insert(4, ("Pages", str(b.latest.pages)))
+    latest = texts.get(b.latest.number) if b.latest else None
+    if latest:
+        names = list(dict.fromkeys(p.speaker for p in latest if p.speaker))
+        if names:
+            facts.append(("Speakers", e(", ".join(names))))
+    body = [f"<h1>{e(b.title or b.url)}</h1>"]
+    if b.status == "removed":
+        body.append(
+            '<p class="banner">The page is gone from the site (not found on two checks in a '
+            "row). Its last version is kept below.</p>"
+        )
+    body.append(
+        '<dl class="meta">'
+        + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts)
+        + '</dl>\n<h2>Versions</h2>\n<ol class="timeline">'
+    )
+    for v in b.versions:
+        links = [f'<a href="#text-v{v.number}">text</a>']
+        if (folder / f"v{v.number:03d}.txt").is_file():
+            links.append(f'<a href="{href(f"v{v.number:03d}.txt")}">v{v.number:03d}.txt</a>')
+        if v.number > 1:
+            links.insert(0, f'<a href="#edit-v{v.number}">what changed</a>')
+            if (folder / f"v{v.number:03d}.diff").is_file():
+                links.append(f'<a href="{href(f"v{v.number:03d}.diff")}">v{v.number:03d}.diff</a>')
+        what = "first recorded" if v.number == 1 else "edited"
+        body.append(
+            f"<li>{e(stamp(v.fetched_at))}: version {v.number}, {what} · {v.pages} pages · "
+            f"{v.words:,} words <small>sha256 {e(v.sha256[:12])}</small><br>"
+            f'<span class="noprint">{" · ".join(links)}</span></li>'
+        )
+    body.append("</ol>")
+    edits = []
+    for prev, v in zip(b.versions, b.versions[1:], strict=False):
+        old, new = texts.get(prev.number), texts.get(v.number)
+        if old is None or new is None:
+            edits.append(f'<p id="edit-v{v.number}">Version {v.number}: text missing.</p>')
+        else:
+            edits.append(edit_section(old, new, prev.number, v.number, v.fetched_at))
+    if edits:
+        body.append("<h2>Edits, newest first</h2>\n" + "\n".join(reversed(edits)))
+    body.append("<h2>Texts</h2>")
+    for v in reversed(b.versions):
+        paras = texts.get(v.number)
+        opened = " open" if v is b.latest else ""
+        inner = _text(paras) if paras is not None else "<p>(text missing)</p>"
+        body.append(
+            f'<details class="text" id="text-v{v.number}"{opened}><summary>Version {v.number} '
+            f"({e(stamp(v.fetched_at))})</summary>\n{inner}\n</details>"
+        )
+    nav = f'<a href="../../{PAGE}">Archive</a> › <a href="../{PAGE}">{e(b.source)}</a>'
+    return document(b.title or b.briefing_id, "\n".join(body), nav)
+
+
+def diff_document(store: Store, b: Briefing, a: int, c: int) -> str:
+    """A standalone page with one edit (for `briefing-monitor diff --html FILE`)."""
+    old, new = _read(store, b, a), _read(store, b, c)
+    if old is None or new is None:
+        raise StoreCorrupt(f"{store.path(b)}: version {a} or {c} cannot be read")
+    body = f"<h1>{e(b.title or b.url)}</h1>\n<p>{external_link(b.url)}</p>\n"
+    return document(f"{b.title}: version {a} → {c}", body + edit_section(old, new, a, c))
+
+
+# -- index pages ----------------------------------------------------------------------------
+
+
+def _rel(store: Store, b: Briefing) -> tuple[str, ...] | None:
+    """The briefing folder relative to STATE/archive, or None if it points elsewhere."""
+    base = (store.root / "archive").resolve()
+    try:
+        rel = store.path(b).resolve().relative_to(base)
+    except ValueError:
+        return None
+    return rel.parts if len(rel.parts) == 2 else None
+
+
+def _baselines(items: Iterable[Briefing]) -> dict[str, str]:
+    first: dict[str, str] = {}
+    for b in items:
+        if b.source not in first or b.first_seen < first[b.source]:
+            first[b.source] = b.first_seen
+    return first
+
+
+def _badges(b: Briefing, baseline: str, now: datetime) -> str:
+    out = []
+    if b.first_seen > baseline and _age(b.first_seen, now) <= RECENT:
+        out.append('<span class="badge new">new</span>')
+    edits = len(b.versions) - 1
+    if edits > 0:
+        out.append(f'<span class="badge edited">edited{f" ×{edits}" if edits > 1 else ""}</span>')
+    if b.status == "removed":
+        out.append('<span class="badge removed">removed</span>')
+    return "".join(out)
+
+
+def _age(iso: str, now: datetime) -> timedelta:
+    try:
+        t = datetime.fromisoformat(iso)
+    except ValueError:
+        return timedelta.max
+    return now - (t if t.tzinfo else t.replace(tzinfo=UTC))
+
+
+def _events(b: Briefing, baseline: str) -> list[tuple[str, str, str, str]]:
+    """(time, kind, what, anchor) for each thing that happened to a briefing after the
+    baseline: found, edited (each version after the first), removed."""
+    out = []
+    if b.first_seen > baseline:
+        out.append((b.first_seen, "new", "found", ""))
+    out += [
+        (v.fetched_at, "edited", f"version {v.number}", f"#edit-v{v.number}")
+        for v in b.versions[1:]
+    ]
+    if b.status == "removed":
+        out.append((b.last_checked or b.last_seen, "removed", "gone from the site", ""))
+    return out
+
+
+def _table(rows: Sequence[tuple[Briefing, str]], baselines: dict[str, str], now: datetime) -> str:
+    if not rows:
+        return "<p>No briefings yet.</p>"
+    out = [
+        '<div class="scroll"><table><thead><tr><th>Date</th><th>Briefing</th>'
+        '<th class="num">Ver.</th><th class="hide">Last change</th></tr></thead><tbody>'
+    ]
+    for b, link in rows:
+        last = b.latest.fetched_at if b.latest and len(b.versions) > 1 else ""
+        out.append(
+            f'<tr><td class="date">{e(b.date or "-")}</td><td>'
+            f"{_badges(b, baselines.get(b.source, ''), now)}"
+            f'<a href="{link}">{e(b.title or b.url)}</a> <small>{e(b.source)}/'
+            f'{e(b.briefing_id)}</small></td><td class="num">{len(b.versions)}</td>'
+            f'<td class="hide date">{e(stamp(last)) if last else "-"}</td></tr>'
+        )
+    return "\n".join(out) + "</tbody></table></div>"
+
+
+def _latest(rows: Sequence[tuple[Briefing, str]], baselines: dict[str, str]) -> str:
+    events = [
+        (when, kind, what, b, link + anchor)
+        for b, link in rows
+        for when, kind, what, anchor in _events(b, baselines.get(b.source, ""))
+    ]
+    if not events:
+        return "<p>No changes since the first check.</p>"
+    events.sort(key=lambda x: x[0], reverse=True)
+    items = [
+        f'<li><span class="badge {kind}">{kind}</span> {e(stamp(when))}: <a href="{link}">'
+        f"{e(b.title or b.url)}</a> <small>{e(what)}</small></li>"
+        for when, kind, what, b, link in events[:LATEST]
+    ]
+    return "<ul>" + "\n".join(items) + "</ul>"
+
+
+def _newest_first(items: Iterable[Briefing]) -> list[Briefing]:
+    return sorted(items, key=lambda b: (b.date or "", b.first_seen, b.briefing_id), reverse=True)
+
+
+def _source_facts(store: Store, source: str) -> tuple[str, str]:
+    try:
+        state = store.source_state(source)
+    except StoreCorrupt:
+        state = {}
+    return stamp(state.get("last_check", "")), str(state.get("last_error", ""))
+
+
+def index_page(store: Store, items: Sequence[Briefing], now: datetime) -> str:
+    baselines = _baselines(items)
+    sources = sorted({b.source for b in items} | _state_sources(store))
+    rows = [(b, href(*rel, PAGE)) for b in _newest_first(items) if (rel := _rel(store, b))]
+    src_rows = []
+    for s in sources:
+        mine = [b for b in items if b.source == s]
+        last, error = _source_facts(store, s)
+        edited = sum(len(b.versions) > 1 for b in mine)
+        removed = sum(b.status == "removed" for b in mine)
+        src_rows.append(
+            f'<tr><td><a href="{href(s, PAGE)}">{e(s)}</a></td><td class="num">{len(mine)}</td>'
+            f'<td class="num">{edited}</td><td class="num hide">{removed}</td>'
+            f'<td class="date">{e(last)}</td><td class="hide">{e(error) or "-"}</td></tr>'
+        )
+    body = (
+        f'<h1>Briefing archive</h1>\n<p class="muted">{len(items)} briefings from '
+        f"{len(sources)} source{'s' if len(sources) != 1 else ''}. Page written "
+        f"{e(stamp(now.isoformat()))}.</p>\n<h2>Sources</h2>\n"
+        '<div class="scroll"><table><thead><tr><th>Source</th><th class="num">Briefings</th>'
+        '<th class="num">Edited</th><th class="num hide">Removed</th><th>Last check</th>'
+        '<th class="hide">Last error</th></tr></thead><tbody>'
+        + "\n".join(src_rows)
+        + "</tbody></table></div>\n<h2>Latest changes</h2>\n"
+        + _latest(rows, baselines)
+        + "\n<h2>All briefings, newest first</h2>\n"
+        + _table(rows, baselines, now)
+    )
+    return document("Briefing archive", body)
+
+
+def source_page(store: Store, source: str, items: Sequence[Briefing], now: datetime) -> str:
+    baselines = _baselines(items)
+    rows = [(b, href(rel[1], PAGE)) for b in _newest_first(items) if (rel := _rel(store, b))]
+    last, error = _source_facts(store, source)
+    body = (
+        f"<h1>{e(source)}</h1>\n<p>Last check: {e(last)}"
+        + (f"<br>Last error: {e(error)}" if error else "")
+        + f"</p>\n<h2>Latest changes</h2>\n{_latest(rows, baselines)}\n"
+        f"<h2>Briefings, newest first</h2>\n{_table(rows, baselines, now)}"
+    )
+    return document(f"{source}: briefing archive", body, f'<a href="../{PAGE}">Archive</a>')
+
+
+def _state_sources(store: Store) -> set[str]:
+    """Sources checked so far (a source with no briefing yet still gets its page)."""
+    return {p.stem for p in (store.root / "sources").glob("*.json") if _NAME.fullmatch(p.stem)}
+
+
+def page_path(store: Store, b: Briefing) -> Path:
+    """Where a briefing's HTML page is (for `briefing-monitor open`)."""
+    return store.path(b) / PAGE
+
+
+def changed_briefings(reports: Iterable[CycleReport]) -> set[tuple[str, str]]:
+    """The (source, briefing id) pairs a cycle found new, edited or removed."""
+    kinds = (EventKind.NEW, EventKind.EDITED, EventKind.REMOVED)
+    return {(e.source, e.briefing_id) for r in reports for e in r.events if e.kind in kinds}
+
+
+def render_archive(
+    store: Store,
+    changed: set[tuple[str, str]] | None = None,
+    now: datetime | None = None,
+) -> Path:
+    """Rewrite the index pages, and the pages of the briefings in `changed` (source, id);
+    None rebuilds every page. A briefing whose page is missing gets one either way."""
+    now = now or datetime.now(UTC)
+    items = store.briefings()
+    archive = store.root / "archive"
+    for b in items:
+        if _rel(store, b) is None:
+            log.warning("archive: %s/%s: folder outside the archive", b.source, b.briefing_id)
+            continue
+        target = page_path(store, b)
+        if changed is None or (b.source, b.briefing_id) in changed or not target.exists():
+            atomic_write(target, briefing_page(store, b).encode("utf-8"))
+    by_source: dict[str, list[Briefing]] = {}
+    for b in items:
+        by_source.setdefault(b.source, []).append(b)
+    for source in sorted(set(by_source) | _state_sources(store)):
+        page = source_page(store, source, by_source.get(source, []), now)
+        atomic_write(archive / source / PAGE, page.encode("utf-8"))
+    index = archive / PAGE
+    atomic_write(index, index_page(store, items, now).encode("utf-8"))
+    return index
