@@ -19,7 +19,7 @@ from .model import Change, ChangeKind, DiffSummary, Paragraph
 _CJK = "\u3400-\u9fff\uf900-\ufaff\u3040-\u30ff"
 _W = rf"[^\W{_CJK}]"
 _WORD = re.compile(rf"[{_CJK}]|{_W}+(?:[.,'’/-]{_W}+)*%?")
-_TOKEN = re.compile(rf"{_WORD.pattern}|\s+|[^\w\s]")
+TOKEN = re.compile(rf"{_WORD.pattern}|\s+|[^\w\s]")
 _BASE = 0x10000  # tokens are encoded as code points from here on (no surrogates)
 _CONTEXT = 6  # words of context around a changed span
 _PAIR_MIN = 0.4  # two paragraphs this similar are one edited paragraph, not remove + add
@@ -47,7 +47,7 @@ def _encode(a: Sequence[str], b: Sequence[str]) -> tuple[str, str, list[str]]:
     return enc(a), enc(b), items
 
 
-def _token_diff(a: Sequence[str], b: Sequence[str], semantic: bool) -> list[tuple[int, list[str]]]:
+def token_diff(a: Sequence[str], b: Sequence[str], semantic: bool) -> list[tuple[int, list[str]]]:
     ea, eb, items = _encode(a, b)
     dmp = _dmp()
     diffs = dmp.diff_main(ea, eb, False)
@@ -61,16 +61,16 @@ def words(text: str) -> int:
 
 
 def similarity(a: str, b: str) -> float:
-    ta, tb = _TOKEN.findall(a), _TOKEN.findall(b)
+    ta, tb = TOKEN.findall(a), TOKEN.findall(b)
     if not ta and not tb:
         return 1.0
-    same = sum(len(toks) for op, toks in _token_diff(ta, tb, False) if op == 0)
+    same = sum(len(toks) for op, toks in token_diff(ta, tb, False) if op == 0)
     return 2 * same / (len(ta) + len(tb))
 
 
 def _word_changes(old: Paragraph, new: Paragraph) -> tuple[list[Change], int, int]:
     """The changed spans inside one edited paragraph, with a little context each."""
-    ops = _token_diff(_TOKEN.findall(old.text), _TOKEN.findall(new.text), True)
+    ops = token_diff(TOKEN.findall(old.text), TOKEN.findall(new.text), True)
     changes: list[Change] = []
     added = removed = 0
     i = 0
@@ -96,7 +96,7 @@ def _word_changes(old: Paragraph, new: Paragraph) -> tuple[list[Change], int, in
 
 
 def _tail(text: str) -> str:
-    toks = _TOKEN.findall(text)
+    toks = TOKEN.findall(text)
     out, n = [], 0
     for t in reversed(toks):
         out.append(t)
@@ -108,7 +108,7 @@ def _tail(text: str) -> str:
 
 def _head(text: str) -> str:
     out, n = [], 0
-    for t in _TOKEN.findall(text):
+    for t in TOKEN.findall(text):
         out.append(t)
         n += bool(_WORD.fullmatch(t))
         if n >= _CONTEXT:
@@ -127,10 +127,10 @@ def _pair(
 ) -> list[tuple[Paragraph | None, Paragraph | None]]:
     """Match removed with inserted paragraphs in order when they are similar enough."""
     out: list[tuple[Paragraph | None, Paragraph | None]] = []
-    bags = [Counter(_TOKEN.findall(c.text)) for c in came]
+    bags = [Counter(TOKEN.findall(c.text)) for c in came]
     j = 0
     for old in gone:
-        bag = Counter(_TOKEN.findall(old.text))
+        bag = Counter(TOKEN.findall(old.text))
         best, best_k = 0.0, -1
         for k in range(j, min(len(came), j + 8)):
             if _bound(bag, bags[k]) < max(best, _PAIR_MIN):
@@ -150,46 +150,53 @@ def _pair(
     return out
 
 
-def diff_transcripts(old: Sequence[Paragraph], new: Sequence[Paragraph]) -> DiffSummary:
-    ops = _token_diff([p.text for p in old], [p.text for p in new], False)
-    changes: list[Change] = []
-    counts = {"pa": 0, "pr": 0, "pc": 0, "wa": 0, "wr": 0}
+Pair = tuple[Paragraph | None, Paragraph | None]
+
+
+def align(old: Sequence[Paragraph], new: Sequence[Paragraph]) -> list[tuple[bool, Pair]]:
+    """Every paragraph of both versions in reading order, as (same, (old, new)): an equal
+    pair, an edited pair, or a paragraph only one side has. Paragraphs first, one symbol
+    each, so the diff stays small whatever the length of the transcript."""
+    out: list[tuple[bool, Pair]] = []
     i = j = 0
     gone: list[Paragraph] = []
     came: list[Paragraph] = []
-
-    def flush() -> None:
-        for a, b in _pair(gone, came):
-            if a is not None and b is not None:
-                found, wa, wr = _word_changes(a, b)
-                changes.extend(found)
-                counts["pc"] += 1
-                counts["wa"] += wa
-                counts["wr"] += wr
-            elif a is not None:
-                changes.append(Change(ChangeKind.REMOVED, a.page, a.speaker, a.text, ""))
-                counts["pr"] += 1
-                counts["wr"] += words(a.text)
-            elif b is not None:
-                changes.append(Change(ChangeKind.ADDED, b.page, b.speaker, "", b.text))
-                counts["pa"] += 1
-                counts["wa"] += words(b.text)
-        gone.clear()
-        came.clear()
-
-    for op, texts in ops:
+    for op, texts in token_diff([p.text for p in old], [p.text for p in new], False):
         n = len(texts)
         if op == 0:
-            flush()
-            i += n
-            j += n
+            out += [(False, pair) for pair in _pair(gone, came)]
+            gone, came = [], []
+            out += [(True, (old[i + k], new[j + k])) for k in range(n)]
+            i, j = i + n, j + n
         elif op < 0:
-            gone.extend(old[i : i + n])
+            gone += old[i : i + n]
             i += n
         else:
-            came.extend(new[j : j + n])
+            came += new[j : j + n]
             j += n
-    flush()
+    return out + [(False, pair) for pair in _pair(gone, came)]
+
+
+def diff_transcripts(old: Sequence[Paragraph], new: Sequence[Paragraph]) -> DiffSummary:
+    changes: list[Change] = []
+    counts = {"pa": 0, "pr": 0, "pc": 0, "wa": 0, "wr": 0}
+    for same, (a, b) in align(old, new):
+        if same:
+            continue
+        if a is not None and b is not None:
+            found, wa, wr = _word_changes(a, b)
+            changes.extend(found)
+            counts["pc"] += 1
+            counts["wa"] += wa
+            counts["wr"] += wr
+        elif a is not None:
+            changes.append(Change(ChangeKind.REMOVED, a.page, a.speaker, a.text, ""))
+            counts["pr"] += 1
+            counts["wr"] += words(a.text)
+        elif b is not None:
+            changes.append(Change(ChangeKind.ADDED, b.page, b.speaker, "", b.text))
+            counts["pa"] += 1
+            counts["wa"] += words(b.text)
     unified = "".join(
         difflib.unified_diff(
             to_text(old).splitlines(keepends=True),

@@ -8,24 +8,13 @@ edited paragraph is diffed by words. Never one diff_main over the whole text."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from diff_match_patch import diff_match_patch
-
-from .diff import similarity
+from .diff import TOKEN, token_diff
+from .diff import align as align_paragraphs
 from .model import Paragraph
-
-# The same word rule as monitor.diff, so the marks here match the alert ("30%" stays whole,
-# Chinese is compared by character).
-_CJK = "\u3400-\u9fff\uf900-\ufaff\u3040-\u30ff"
-_W = rf"[^\W{_CJK}]"
-_TOKEN = re.compile(rf"[{_CJK}]|{_W}+(?:[.,'’/-]{_W}+)*%?|\s+|[^\w\s]")
-_BASE = 0x10000  # symbols are code points from here on (no surrogates)
-_PAIR_MIN = 0.4  # as monitor.diff: this similar means one edited paragraph, not remove + add
-_PAIR_WINDOW = 8
 
 DELETE, EQUAL, INSERT = -1, 0, 1
 Kind = Literal["same", "changed", "removed", "added"]
@@ -48,36 +37,10 @@ class Block:
         return para
 
 
-def _symbols(a: Sequence[str], b: Sequence[str]) -> tuple[str, str, list[str]]:
-    table: dict[str, int] = {}
-    items: list[str] = []
-
-    def enc(seq: Sequence[str]) -> str:
-        out = []
-        for s in seq:
-            if s not in table:
-                table[s] = len(items)
-                items.append(s)
-            out.append(chr(_BASE + table[s]))
-        return "".join(out)
-
-    return enc(a), enc(b), items
-
-
-def _diff(a: Sequence[str], b: Sequence[str], semantic: bool) -> list[tuple[int, list[str]]]:
-    ea, eb, items = _symbols(a, b)
-    dmp = diff_match_patch()
-    dmp.Diff_Timeout = 0  # symbol strings are short: diff them exactly
-    ops = dmp.diff_main(ea, eb, False)
-    if semantic:
-        dmp.diff_cleanupSemantic(ops)
-    return [(op, [items[ord(c) - _BASE] for c in chunk]) for op, chunk in ops]
-
-
 def word_segments(old: str, new: str) -> tuple[tuple[int, str], ...]:
     """The new paragraph with the old one's words marked: (op, text), merged runs."""
     out: list[tuple[int, str]] = []
-    for op, toks in _diff(_TOKEN.findall(old), _TOKEN.findall(new), True):
+    for op, toks in token_diff(TOKEN.findall(old), TOKEN.findall(new), True):
         text = "".join(toks)
         if not text:
             continue
@@ -88,49 +51,17 @@ def word_segments(old: str, new: str) -> tuple[tuple[int, str], ...]:
     return tuple(out)
 
 
-def _pair(gone: Sequence[Paragraph], came: Sequence[Paragraph]) -> list[Block]:
-    """Match removed with inserted paragraphs in order when they are similar enough."""
-    out: list[Block] = []
-    j = 0
-    for old in gone:
-        best, best_k = 0.0, -1
-        for k in range(j, min(len(came), j + _PAIR_WINDOW)):
-            s = similarity(old.text, came[k].text)
-            if s > best:
-                best, best_k = s, k
-            if best >= 0.9:
-                break
-        if best >= _PAIR_MIN:
-            out.extend(Block("added", None, c) for c in came[j:best_k])
-            new = came[best_k]
-            out.append(Block("changed", old, new, word_segments(old.text, new.text)))
-            j = best_k + 1
-        else:
-            out.append(Block("removed", old, None))
-    out.extend(Block("added", None, c) for c in came[j:])
-    return out
-
-
 def align(old: Sequence[Paragraph], new: Sequence[Paragraph]) -> list[Block]:
     """Every paragraph of both versions, in reading order, marked for display."""
-    blocks: list[Block] = []
-    gone: list[Paragraph] = []
-    came: list[Paragraph] = []
-    i = j = 0
-    for op, texts in _diff([p.text for p in old], [p.text for p in new], False):
-        n = len(texts)
-        if op == EQUAL:
-            blocks += _pair(gone, came)
-            gone, came = [], []
-            blocks += [Block("same", old[i + k], new[j + k]) for k in range(n)]
-            i, j = i + n, j + n
-        elif op == DELETE:
-            gone += old[i : i + n]
-            i += n
+    blocks = []
+    for same, (a, b) in align_paragraphs(old, new):
+        if same:
+            blocks.append(Block("same", a, b))
+        elif a is not None and b is not None:
+            blocks.append(Block("changed", a, b, word_segments(a.text, b.text)))
         else:
-            came += new[j : j + n]
-            j += n
-    return blocks + _pair(gone, came)
+            blocks.append(Block("removed", a, None) if a is not None else Block("added", None, b))
+    return blocks
 
 
 def where(para: Paragraph) -> str:
