@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from string import Template
 
-from .model import Change, ChangeKind, Event, EventKind
+from .model import Change, ChangeKind, DiffSummary, Event, EventKind
 
 FORMATS = ("text", "html", "markdown")
 MAX_QUOTE = 160  # characters of a quoted change
@@ -135,9 +135,11 @@ def headline(event: Event) -> str:
 
 
 def _counts(event: Event) -> str:
-    d = event.diff
-    if d is None:
-        return ""
+    return summary(event.diff) if event.diff else ""
+
+
+def summary(d: DiffSummary) -> str:
+    """`1 paragraph changed (+1 / -1 words)`."""
     parts = [
         f"{n} paragraph{'s' if n != 1 else ''} {what}"
         for n, what in (
@@ -147,7 +149,8 @@ def _counts(event: Event) -> str:
         )
         if n
     ]
-    return f"{'; '.join(parts)} (+{d.words_added} / -{d.words_removed} words)"
+    counted = "; ".join(parts) or "no paragraph changed"
+    return f"{counted} (+{d.words_added} / -{d.words_removed} words)"
 
 
 def _note(event: Event) -> str:

@@ -77,17 +77,7 @@ def edit_section(
     """One edit: the change list (as the alert words it) and the inline word diff."""
     d = diff_transcripts(old, new)
     n = len(d.changes)
-    counts = [
-        f"{k} paragraph{'s' if k != 1 else ''} {what}"
-        for k, what in (
-            (d.paragraphs_changed, "changed"),
-            (d.paragraphs_removed, "removed"),
-            (d.paragraphs_added, "added"),
-        )
-        if k
-    ]
-    words = f"(+{d.words_added} / -{d.words_removed} words)"
-    summary = f"{'; '.join(counts) or 'no paragraph changed'} {words}"
+    summary = alerts.summary(d)
     items = "".join(f"<li>{alerts.change_line(c, 'html')}</li>" for c in d.changes)
     head = f"Version {a} → {b}" + (f" <small>{e(stamp(when))}</small>" if when else "")
     return (

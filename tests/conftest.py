@@ -4,6 +4,7 @@ what Apprise's json:// sends, and a config that wires them together."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import shutil
 import threading
@@ -172,3 +173,23 @@ tags = ["ops"]
 def monitor(tmp_path: Path, site: SiteServer, site_dir: Path, receiver: Receiver) -> Monitor:
     cfg = write_config(tmp_path / "config.toml", site.url(INDEX), receiver.url)
     return Monitor(cfg, receiver, site, site_dir)
+
+
+@contextlib.contextmanager
+def seeded_monitor(tmp: Path) -> Iterator[Monitor]:
+    """What the `monitor` fixture builds, for a whole module: read-only tests can share one
+    archive (a check costs about a second)."""
+    site_dir = tmp / "site"
+    shutil.copytree(SEEDS / "site", site_dir)
+    receiver, site = Receiver(), SiteServer(site_dir)
+    for server in (receiver, site):  # a short poll interval makes shutdown quick
+        threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+    try:
+        cfg = write_config(tmp / "config.toml", site.url(INDEX), receiver.url)
+        yield Monitor(cfg, receiver, site, site_dir)
+    finally:
+        for server in (receiver, site):
+            server.shutdown()
+            server.server_close()

@@ -4,13 +4,11 @@ relative links that resolve, incremental re-rendering, and a real browser's scre
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
 import shutil
 import struct
 import subprocess
-import threading
 import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -20,35 +18,15 @@ from urllib.parse import unquote, urlsplit
 
 import lxml.html
 import pytest
-from conftest import INDEX, NIA, SEEDS, Monitor, Receiver, write_config
+from conftest import NIA, Monitor, seeded_monitor
 from fill_store import add_briefing, versions_of
 
 from monitor.archive_html import diff_document, page_path, render_archive
 from monitor.model import EventKind
-from monitor.sitesrv import SiteServer
 from monitor.store import Store
 
 NIA_ID, SCITECH_ID, NEW_ID = "117420451", "117265318", "117436982"
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
-
-
-@contextlib.contextmanager
-def seeded_monitor(tmp: Path) -> Iterator[Monitor]:
-    """What the `monitor` fixture builds, for a module (one archive shared by read-only tests)."""
-    site_dir = tmp / "site"
-    shutil.copytree(SEEDS / "site", site_dir)
-    receiver, site = Receiver(), SiteServer(site_dir)
-    for server in (receiver, site):
-        threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-    try:
-        cfg = write_config(tmp / "config.toml", site.url(INDEX), receiver.url)
-        yield Monitor(cfg, receiver, site, site_dir)
-    finally:
-        for server in (receiver, site):
-            server.shutdown()
-            server.server_close()
 
 
 @pytest.fixture(scope="module")

@@ -6,20 +6,17 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import shutil
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import INDEX, SEEDS, Monitor, Receiver, write_config
+from conftest import Monitor, seeded_monitor, write_config
 
 from monitor.cli import main
-from monitor.sitesrv import SiteServer
 from monitor.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,26 +42,6 @@ def run_quietly(monitor: Monitor, *args: str) -> tuple[int, str, str]:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(["--config", str(monitor.config_path), *args])
     return code, out.getvalue(), err.getvalue()
-
-
-@contextlib.contextmanager
-def seeded_monitor(tmp: Path) -> Iterator[Monitor]:
-    """What the `monitor` fixture builds, for a module: a check costs about a second, and
-    the read-only commands below can share one archive."""
-    site_dir = tmp / "site"
-    shutil.copytree(SEEDS / "site", site_dir)
-    receiver, site = Receiver(), SiteServer(site_dir)
-    for server in (receiver, site):  # a short poll interval makes shutdown quick
-        threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-    try:
-        cfg = write_config(tmp / "config.toml", site.url(INDEX), receiver.url)
-        yield Monitor(cfg, receiver, site, site_dir)
-    finally:
-        for server in (receiver, site):
-            server.shutdown()
-            server.server_close()
 
 
 @dataclass
