@@ -195,17 +195,9 @@ def _rel(store: Store, b: Briefing) -> tuple[str, ...] | None:
     return rel.parts if len(rel.parts) == 2 else None
 
 
-def _baselines(items: Iterable[Briefing]) -> dict[str, str]:
-    first: dict[str, str] = {}
-    for b in items:
-        if b.source not in first or b.first_seen < first[b.source]:
-            first[b.source] = b.first_seen
-    return first
-
-
-def _badges(b: Briefing, baseline: str, now: datetime) -> str:
+def _badges(b: Briefing, now: datetime) -> str:
     out = []
-    if b.first_seen > baseline and _age(b.first_seen, now) <= RECENT:
+    if not b.baseline and _age(b.first_seen, now) <= RECENT:
         out.append('<span class="badge new">new</span>')
     edits = len(b.versions) - 1
     if edits > 0:
@@ -223,11 +215,11 @@ def _age(iso: str, now: datetime) -> timedelta:
     return now - (t if t.tzinfo else t.replace(tzinfo=UTC))
 
 
-def _events(b: Briefing, baseline: str) -> list[tuple[str, str, str, str]]:
+def _events(b: Briefing) -> list[tuple[str, str, str, str]]:
     """(time, kind, what, anchor) for each thing that happened to a briefing after the
     baseline: found, edited (each version after the first), removed."""
     out = []
-    if b.first_seen > baseline:
+    if not b.baseline:
         out.append((b.first_seen, "new", "found", ""))
     out += [
         (v.fetched_at, "edited", f"version {v.number}", f"#edit-v{v.number}")
@@ -238,7 +230,7 @@ def _events(b: Briefing, baseline: str) -> list[tuple[str, str, str, str]]:
     return out
 
 
-def _table(rows: Sequence[tuple[Briefing, str]], baselines: dict[str, str], now: datetime) -> str:
+def _table(rows: Sequence[tuple[Briefing, str]], now: datetime) -> str:
     if not rows:
         return "<p>No briefings yet.</p>"
     out = [
@@ -249,7 +241,7 @@ def _table(rows: Sequence[tuple[Briefing, str]], baselines: dict[str, str], now:
         last = b.latest.fetched_at if b.latest and len(b.versions) > 1 else ""
         out.append(
             f'<tr><td class="date">{e(b.date or "-")}</td><td>'
-            f"{_badges(b, baselines.get(b.source, ''), now)}"
+            f"{_badges(b, now)}"
             f'<a href="{link}">{e(b.title or b.url)}</a> <small>{e(b.source)}/'
             f'{e(b.briefing_id)}</small></td><td class="num">{len(b.versions)}</td>'
             f'<td class="hide date">{e(stamp(last)) if last else "-"}</td></tr>'
@@ -257,11 +249,11 @@ def _table(rows: Sequence[tuple[Briefing, str]], baselines: dict[str, str], now:
     return "\n".join(out) + "</tbody></table></div>"
 
 
-def _latest(rows: Sequence[tuple[Briefing, str]], baselines: dict[str, str]) -> str:
+def _latest(rows: Sequence[tuple[Briefing, str]]) -> str:
     events = [
         (when, kind, what, b, link + anchor)
         for b, link in rows
-        for when, kind, what, anchor in _events(b, baselines.get(b.source, ""))
+        for when, kind, what, anchor in _events(b)
     ]
     if not events:
         return "<p>No changes since the first check.</p>"
@@ -287,7 +279,6 @@ def _source_facts(store: Store, source: str) -> tuple[str, str]:
 
 
 def index_page(store: Store, items: Sequence[Briefing], now: datetime) -> str:
-    baselines = _baselines(items)
     sources = sorted({b.source for b in items} | _state_sources(store))
     rows = [(b, href(*rel, PAGE)) for b in _newest_first(items) if (rel := _rel(store, b))]
     src_rows = []
@@ -310,22 +301,21 @@ def index_page(store: Store, items: Sequence[Briefing], now: datetime) -> str:
         '<th class="hide">Last error</th></tr></thead><tbody>'
         + "\n".join(src_rows)
         + "</tbody></table></div>\n<h2>Latest changes</h2>\n"
-        + _latest(rows, baselines)
+        + _latest(rows)
         + "\n<h2>All briefings, newest first</h2>\n"
-        + _table(rows, baselines, now)
+        + _table(rows, now)
     )
     return document("Briefing archive", body)
 
 
 def source_page(store: Store, source: str, items: Sequence[Briefing], now: datetime) -> str:
-    baselines = _baselines(items)
     rows = [(b, href(rel[1], PAGE)) for b in _newest_first(items) if (rel := _rel(store, b))]
     last, error = _source_facts(store, source)
     body = (
         f"<h1>{e(source)}</h1>\n<p>Last check: {e(last)}"
         + (f"<br>Last error: {e(error)}" if error else "")
-        + f"</p>\n<h2>Latest changes</h2>\n{_latest(rows, baselines)}\n"
-        f"<h2>Briefings, newest first</h2>\n{_table(rows, baselines, now)}"
+        + f"</p>\n<h2>Latest changes</h2>\n{_latest(rows)}\n"
+        f"<h2>Briefings, newest first</h2>\n{_table(rows, now)}"
     )
     return document(f"{source}: briefing archive", body, f'<a href="../{PAGE}">Archive</a>')
 

@@ -27,7 +27,7 @@ from .export import export_jsonl
 from .fingerprint import from_text
 from .model import Briefing, CycleReport, EventKind
 from .retention import human, prune, size
-from .store import Store, StoreCorrupt, StoreLocked
+from .store import Store, StoreCorrupt, StoreLocked, StoreWriteError
 
 EXIT_OK, EXIT_CONFIG, EXIT_USAGE, EXIT_FETCH, EXIT_LOCKED, EXIT_CORRUPT = 0, 1, 2, 3, 4, 5
 log = logging.getLogger("monitor")
@@ -535,6 +535,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreLocked as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_LOCKED
+    except StoreWriteError as exc:
+        print(f"error: cannot write the state directory: {exc}", file=sys.stderr)
+        return EXIT_CORRUPT
     except StoreCorrupt as exc:
         print(f"error: the state directory is damaged: {exc}", file=sys.stderr)
         return EXIT_CORRUPT

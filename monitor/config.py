@@ -303,6 +303,27 @@ def _recheck(table: Mapping[str, Any] | None, path: Path, key: str) -> tuple[tup
     return (*sorted(steps), (10**10, older))
 
 
+def _selector(t: _Table, key: str, value: str | list[Any] | None) -> None:
+    """A CSS selector that soupsieve compiles (or, for link_pattern, a regex that compiles)."""
+    import soupsieve
+
+    if value is None:
+        return
+    items = [value] if isinstance(value, str) else value
+    if not items or not all(isinstance(v, str) and v.strip() for v in items):
+        raise t.error(key, "must be a non-empty string or a list of non-empty strings")
+    for v in items:
+        try:
+            if key == "link_pattern":
+                re.compile(v)
+            else:
+                soupsieve.compile(v)
+        except (re.error, soupsieve.SelectorSyntaxError) as exc:
+            what = "regular expression" if key == "link_pattern" else "CSS selector"
+            first = str(exc).splitlines()[0]
+            raise t.error(key, f"{v!r} is not a valid {what}: {first}") from None
+
+
 def _source(data: Mapping[str, Any], path: Path, i: int, profiles: set[str]) -> SourceConfig:
     from .profiles import SELECTOR_KEYS
 
@@ -322,7 +343,7 @@ def _source(data: Mapping[str, Any], path: Path, i: int, profiles: set[str]) -> 
     selectors = t.get("selectors", dict, {})
     st = _Table(selectors, path, t.key("selectors"))
     for key in SELECTOR_KEYS:
-        st.get(key, (str, list))
+        _selector(st, key, st.get(key, (str, list)))
     st.reject_unknown()
     if profile == "generic" and "body" not in selectors:
         raise t.error(

@@ -113,6 +113,7 @@ def _detect_and_store(
             folder=store.new_folder(ctx.source.name, t.briefing_id, t.title, t.date),
             first_seen=stamp,
             last_seen=stamp,
+            baseline=ctx.baseline,
         )
         diff = None
     else:
@@ -254,9 +255,10 @@ def _removal_signal(
         _enqueue(ctx, event)
     ctx.store.save_meta(record)
     log.info(
-        "source %s briefing %s: gone (%s), check %d of %d%s",
+        "source %s briefing %s: %s: gone (%s), check %d of %d%s",
         name,
         bid,
+        url,
         reason,
         signals,
         REMOVAL_CHECKS,
@@ -320,7 +322,14 @@ async def check_source(
             progress(source.name, done, len(ids))
         return event
 
-    report.events = list(await asyncio.gather(*(one(bid) for bid in ids)))
+    tasks = [asyncio.ensure_future(one(bid)) for bid in ids]
+    try:
+        report.events = list(await asyncio.gather(*tasks))
+    except BaseException:  # e.g. the disk is full: stop the others before the client closes
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
     report.errors += [
         f"{e.briefing_id}: {e.error}" for e in report.events if e.kind is EventKind.ERROR
     ]

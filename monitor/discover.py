@@ -23,7 +23,7 @@ def find_briefings(html: str, url: str, profile: Profile) -> list[Listing]:
         href = a.get("href")
         if not isinstance(href, str) or href.startswith(("javascript:", "mailto:", "#")):
             continue
-        target = urljoin(url, href.strip()).split("#")[0]
+        target = join(url, href) or ""
         if urlsplit(target).scheme not in ("http", "https"):
             continue
         m = profile.briefing_match(target)
@@ -62,8 +62,8 @@ def next_index_pages(html: str, url: str, profile: Profile) -> list[str]:
         href = a.get("href")
         if not isinstance(href, str) or href.startswith(("javascript:", "#")):
             continue
-        target = urljoin(url, href.strip()).split("#")[0]
-        if target != url and (pattern is None or pattern.search(target)):
+        target = join(url, href)
+        if target and target != url and (pattern is None or pattern.search(target)):
             out.setdefault(target, None)
     return list(out)
 
@@ -74,6 +74,14 @@ def _file_name_fields(url: str) -> dict[str, str]:
     name = urlsplit(url).path.rsplit("/", 1)[-1]
     stem, dot, ext = name.rpartition(".")
     return {"stem": stem, "ext": ext} if dot and stem else {"stem": "index", "ext": "html"}
+
+
+def join(base: str, href: str) -> str | None:
+    """An absolute link without its fragment, or None for a malformed one ("http://[::1")."""
+    try:
+        return urljoin(base, href.strip()).split("#")[0]
+    except ValueError:
+        return None
 
 
 def safe_id(value: str) -> str:

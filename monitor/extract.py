@@ -276,7 +276,10 @@ def _pager_links(soup: BeautifulSoup, url: str, first_url: str, profile: Profile
         href = a.get("href")
         if not isinstance(href, str) or href.startswith(("javascript:", "#", "mailto:")):
             continue
-        target = _strip(urljoin(url, href))
+        try:
+            target = _strip(urljoin(url, href))
+        except ValueError:  # a malformed link ("http://[::1") is not a page
+            continue
         if target in (_strip(url), _strip(first_url)):
             continue
         if pattern and not (pattern.search(target) and _stem(target).startswith(stem + "_")):

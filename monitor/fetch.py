@@ -215,7 +215,12 @@ class Fetcher:
         self.requests += 1
         try:
             async with self._client.stream("GET", url, headers=headers) as resp:
+                if urlsplit(str(resp.url)).netloc != urlsplit(url).netloc:
+                    log.info("%s: redirected to another host: %s", url, resp.url)
                 if resp.status_code == 304 and cached:
+                    # Read the (empty) body: a response left unread closes its connection,
+                    # and a steady cycle is almost all 304s (a new TCP connection each).
+                    await resp.aread()
                     return self._page(cached, not_modified=True)
                 if resp.status_code != 200:
                     wait = (
@@ -255,8 +260,6 @@ class Fetcher:
             raise FetchError(url, "protocol", f"connection broken: {_one_line(exc)}") from None
         except httpx.HTTPError as exc:
             raise FetchError(url, "protocol", f"{type(exc).__name__}: {_one_line(exc)}") from None
-        if urlsplit(fresh.final_url).netloc != urlsplit(url).netloc:
-            log.info("%s: redirected to another host: %s", url, fresh.final_url)
         _check_html(url, fresh)
         if self.cache and (fresh.etag or fresh.last_modified):
             self.cache.put(fresh)

@@ -187,6 +187,7 @@ class Briefing:
     last_seen: str
     last_checked: str = ""
     status: str = "active"  # or "removed"
+    baseline: bool = False  # recorded by the source's first, silent check (not "new")
     removal_signals: int = 0  # consecutive checks that found the page gone
     page_urls: tuple[str, ...] = ()
     page_sha256: tuple[str, ...] = ()  # raw bytes of each page when last processed

@@ -42,21 +42,41 @@ class StoreCorrupt(Exception):
     """A state file cannot be read back."""
 
 
+class StoreWriteError(StoreCorrupt, OSError):
+    """The state directory cannot be written (disk full, read-only, no permission). The write
+    that failed left the old file in place, so nothing is torn; the next check retries."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+@contextlib.contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """A failed write as StoreWriteError: one line naming the file and the reason."""
+    try:
+        yield
+    except StoreWriteError:
+        raise
+    except OSError as exc:
+        raise StoreWriteError(exc.errno, f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write `data` so that a crash leaves either the old file or the new one, never a torn one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{_TMP_PREFIX}{path.name}.{os.getpid()}")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    _fsync_dir(path.parent)
+    with _writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{_TMP_PREFIX}{path.name}.{os.getpid()}")
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        _fsync_dir(path.parent)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -207,7 +227,7 @@ class Store:
     def new_folder(self, source: str, briefing_id: str, title: str, date: str | None) -> str:
         """A folder name that sorts by date and that a person recognises; never outside."""
         head = f"{date or '0000-00-00'}_"
-        tail = f"_{_safe_part(briefing_id)[:60]}"
+        tail = "_" + _safe_part(re.sub(r"[^\w.-]+", "-", briefing_id))[:60]
         room = 120 - len(head.encode()) - len(tail.encode())  # bytes; the id always stays
         name = head + _cut_bytes(slug(title), room).rstrip("-_") + tail
         folder = Path("archive") / _safe_part(source) / _safe_part(name)
@@ -282,7 +302,7 @@ class Store:
         path = self.outbox / "delivered.log"
         path.parent.mkdir(parents=True, exist_ok=True)
         line = f"{alert_id}\t{datetime.now(UTC).isoformat(timespec='seconds')}\n"
-        with open(path, "a", encoding="utf-8") as fh:
+        with _writing(path), open(path, "a", encoding="utf-8") as fh:
             fh.write(line)
             fh.flush()
             os.fsync(fh.fileno())

@@ -16,7 +16,16 @@ PROFILE = Profile(
     body_selectors=("#container_txt", "#content_txt", "#articleBody", ".article-content"),
     pager_selector="#autopage a[href]",
     page_pattern=r"content_\d+_(?P<n>\d+)\.html?$",
-    drop_selectors=("#autopage", ".share_img", "#comment", ".related", ".follow", ".tools"),
+    drop_selectors=(
+        "#footer",
+        "#top_nav",
+        "#autopage",
+        ".share_img",
+        "#comment",
+        ".related",
+        ".follow",
+        ".tools",
+    ),
     chrome_lines=(
         r"^\d+ Comment\(s\)",
         r"^Adjust font size",
