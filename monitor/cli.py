@@ -18,10 +18,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from . import alerts, notify, worddiff
+from . import alerts, worddiff
 from . import config as config_mod
 from .archive_html import diff_document, page_path, render_archive
-from .cycle import run_check
 from .diff import diff_transcripts
 from .export import export_jsonl
 from .fingerprint import from_text
@@ -100,6 +99,8 @@ def summarise(reports: Sequence[CycleReport]) -> list[str]:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from .cycle import run_check  # the network stack: imported when needed
+
     cfg = _load(args)
     store = Store(cfg.monitor.state_dir)
     with store.locked():
@@ -360,6 +361,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from . import notify
+
     cfg = _load(args)
     print(
         f"{cfg.path}: OK: {len(cfg.sources)} source(s), {len(cfg.channels)} channel(s), "
@@ -376,6 +379,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_notify_test(args: argparse.Namespace) -> int:
+    from . import notify
+
     cfg = _load(args)
     chans = [c for c in cfg.channels if not args.tag or args.tag in c.tags]
     if not chans:

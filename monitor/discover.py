@@ -7,8 +7,9 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 from .config import SourceConfig
-from .extract import find_date, fold, is_soft_404, parse
+from .extract import find_date, is_soft_404, parse
 from .fetch import Fetcher, FetchError
+from .fingerprint import fold
 from .model import Listing
 from .profiles import Profile
 

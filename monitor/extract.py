@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import html as htmllib
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urljoin
@@ -14,6 +13,7 @@ from urllib.parse import urljoin
 from bs4 import BeautifulSoup, Tag
 
 from . import speakers
+from .fingerprint import fold
 from .model import Paragraph, Transcript
 from .profiles import COMMON_DROP, Profile
 
@@ -54,7 +54,6 @@ _CJK_CHAR = r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef“”‘’]
 _CJK_SEAM = re.compile(rf"(?<={_CJK_CHAR})\s*{_SEP}\s*|\s*{_SEP}\s*(?={_CJK_CHAR})")
 _CUT_TAG = re.compile(r"<(?:[/!?A-Za-z][^<>]*)?\Z")
 _TAG = re.compile(r"<[/!?A-Za-z][^>]*>")  # a tag, comment or declaration
-_SPACE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 _MONTHS = {
     m: i
     for i, m in enumerate(
@@ -99,11 +98,6 @@ def parse(html: str) -> BeautifulSoup:
     # Always text, never bytes: lxml given raw GB bytes can silently return an empty tree.
     # A page cut off inside a tag ("...</p>\n<", "<str") would leave that stub as text.
     return BeautifulSoup(_CUT_TAG.sub("", html), "lxml")
-
-
-def fold(text: str) -> str:
-    """NFC, every run of whitespace (nbsp and ideographic space too) as one space."""
-    return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
 def find_date(text: str) -> str | None:

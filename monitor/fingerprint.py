@@ -7,13 +7,19 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 from . import speakers
-from .extract import fold
 from .model import Fingerprint, Paragraph
 
 _PAGE_MARK = re.compile(r"^--- page (\d+) ---$")
+_SPACE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
+
+
+def fold(text: str) -> str:
+    """NFC, every run of whitespace (nbsp and ideographic space too) as one space."""
+    return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
 def fingerprint(paragraphs: Iterable[Paragraph]) -> Fingerprint:

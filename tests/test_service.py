@@ -236,7 +236,8 @@ def test_daemon_survives_an_outage_without_edit_alerts_and_tells_the_operator_on
     d.wait_for("three failed cycles", lambda: d.source_state().get("consecutive_failures", 0) >= 3)
     assert receiver.titles() == ["[scio] Error: 2 checks in a row failed"]  # once, not per poll
     assert "HTTP 503" in receiver.received[0]["message"]
-    assert d.status()["sources"][0]["failures"] >= 3
+    # status.json is written after the cycle's bookkeeping: wait for it, do not race it.
+    d.wait_for("status to count the failures", lambda: d.status()["sources"][0]["failures"] >= 3)
 
     site.faults.clear()
     d.wait_for("the recovery note", lambda: len(receiver.received) >= 2)
