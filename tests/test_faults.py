@@ -457,7 +457,8 @@ def test_gzip_body_cut_short_is_an_error_not_a_shorter_page() -> None:
 
 
 def test_retry_after_as_an_http_date_is_understood() -> None:
-    soon = email.utils.formatdate(time.time() + 1, usegmt=True)
+    # An HTTP date has whole seconds: 2 s ahead, cut to the second, is still 1 s or more ahead.
+    soon = email.utils.formatdate(time.time() + 2, usegmt=True)
     with FaultServer(pages={"/p.html": b"<p>Back again.</p>"}) as srv:
         srv.faults["/p.html"] = Status(503, {"Retry-After": soon}, times=1)
         started = time.monotonic()

@@ -206,11 +206,11 @@ def test_transient_server_error_creates_no_version_and_no_alert(
 
 def test_timeout_is_an_error_not_an_edit(tmp_path: Path, site: SiteServer, receiver) -> None:
     cfg = write_config(
-        tmp_path / "c.toml", site.url(INDEX), receiver.url, extra="timeout = 0.5\npage_timeout = 2"
+        tmp_path / "c.toml", site.url(INDEX), receiver.url, extra="timeout = 1.5\npage_timeout = 4"
     )
     m = Monitor(cfg, receiver, site, Path(site.root))
     m.check()
-    site.faults[f"/{NIA}_3.html"] = 1.5
+    site.faults[f"/{NIA}_3.html"] = 3.0  # past the read timeout, with room for a busy machine
     report = m.check()
     assert report.count(EventKind.ERROR) == 1
     assert "timed out" in " ".join(report.errors)
