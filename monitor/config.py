@@ -393,8 +393,10 @@ def _channel(data: Mapping[str, Any], path: Path, i: int) -> ChannelConfig:
     for kind in events:
         if kind not in EVENT_KINDS:
             raise t.error("events", f"unknown event kind {kind!r}; use {', '.join(EVENT_KINDS)}")
+    from .alerts import FORMATS
+
     fmt = t.get("format", str, "auto")
-    if fmt not in ("auto", "text", "html", "markdown"):
+    if fmt not in ("auto", *FORMATS):
         raise t.error("format", f"{fmt!r} is not one of auto, text, html, markdown")
     digest_value = t.get("digest", (bool, str, int), False)
     digest: int | None = None

@@ -148,7 +148,6 @@ class Store:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.http = HttpCache(self.root / "http")
-        self._lock_fd: int | None = None
 
     # -- locking -------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -166,12 +165,10 @@ class Store:
             ) from None
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
-        self._lock_fd = fd
         try:
             self.clean_temp_files()
             yield self
         finally:
-            self._lock_fd = None
             os.close(fd)
 
     def clean_temp_files(self) -> list[Path]:

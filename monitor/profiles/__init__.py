@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 # Keys a [[source]] may set in its `selectors` table to override or describe a site.
@@ -40,7 +40,6 @@ class Profile:
     chrome_lines: tuple[str, ...] = ()  # regexes of whole paragraphs that are chrome
     soft_404_markers: tuple[str, ...] = ()  # text of the site's "page not found" page
     soft_404_url: str = ""  # regex on the final URL of such a page
-    hooks: Mapping[str, Any] = field(default_factory=dict)
 
     def with_selectors(self, selectors: Mapping[str, Any]) -> Profile:
         """This profile with a source's `selectors` table applied on top."""
