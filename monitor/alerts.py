@@ -63,12 +63,25 @@ _MARKDOWN_SCHEMES = {
     "guilded",
     "ryver",
 }
-_LABELS = {
+# Every alert's title is `[<source>] <Label>: <briefing title>`, then ` — <details>` when
+# there are any. The label and the Apprise notification type of each kind (README: "Alerts").
+LABELS = {
+    EventKind.ANNOUNCED: "Announced",
     EventKind.NEW: "New briefing",
+    EventKind.TRANSCRIPT: "Transcript published",
     EventKind.EDITED: "Edited",
     EventKind.REMOVED: "Removed",
     EventKind.ERROR: "Error",
     EventKind.UNCHANGED: "Unchanged",
+}
+NOTIFY_TYPES = {
+    EventKind.ANNOUNCED: "info",
+    EventKind.NEW: "info",
+    EventKind.TRANSCRIPT: "info",
+    EventKind.EDITED: "warning",
+    EventKind.REMOVED: "warning",
+    EventKind.ERROR: "failure",
+    EventKind.UNCHANGED: "info",
 }
 
 
@@ -77,6 +90,7 @@ class Message:
     title: str
     body: str
     format: str  # one of FORMATS
+    type: str = "info"  # Apprise's notification type: info, success, warning, failure
 
 
 def format_for(url: str, override: str = "auto") -> str:
@@ -128,10 +142,31 @@ def change_line(c: Change, fmt: str = "text") -> str:
     return f"{where}: paragraph added: {new}"
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'s' if n != 1 else ''}"
+
+
+def details(event: Event) -> str:
+    """What follows the title after " — ": the edit classes, most telling first, then the
+    count of changes; a transcript's length; an error's reason."""
+    if event.kind is EventKind.EDITED:
+        n = (len(event.diff.changes) if event.diff else 0) + sum(
+            1 for d in event.details if d.startswith("retitled")
+        )
+        count = _plural(n, "change")
+        return f"{', '.join(event.details)} ({count})" if event.details else count
+    if event.kind is EventKind.TRANSCRIPT or (event.kind is EventKind.NEW and event.words):
+        return ", ".join((*event.details, _plural(event.words, "word")))
+    if event.kind is EventKind.ERROR and not event.title:
+        return clip(event.error, 200)
+    return ", ".join(event.details)
+
+
 def headline(event: Event) -> str:
-    n = len(event.diff.changes) if event.diff else 0
-    suffix = f" ({n} change{'s' if n != 1 else ''})" if event.kind is EventKind.EDITED else ""
-    return f"{_LABELS[event.kind]}: {clip(event.title or event.url, 120)}{suffix}"
+    """`<Label>: <briefing title>[ — <details>]` (the alert's title without the source)."""
+    title = clip(event.title or event.url, 120)
+    more = details(event)
+    return f"{LABELS[event.kind]}: {title}" + (f" — {more}" if more else "")
 
 
 def _counts(event: Event) -> str:
@@ -154,6 +189,8 @@ def summary(d: DiffSummary) -> str:
 
 
 def _note(event: Event) -> str:
+    if event.lead and event.kind in (EventKind.ANNOUNCED, EventKind.NEW, EventKind.TRANSCRIPT):
+        return event.lead
     if event.kind is EventKind.REMOVED:
         return (
             "The page is gone (not found on two checks in a row). "
@@ -255,7 +292,7 @@ def render(
         else f"[{plain['source']}] {plain['headline']}"
     )
     body = Template(body_template).safe_substitute(f) if body_template else _default_body(f, fmt)
-    return Message(title=title, body=body, format=fmt)
+    return Message(title=title, body=body, format=fmt, type=NOTIFY_TYPES[event.kind])
 
 
 def digest(messages: Sequence[Message], kinds: Sequence[str], fmt: str) -> Message:
@@ -273,4 +310,6 @@ def digest(messages: Sequence[Message], kinds: Sequence[str], fmt: str) -> Messa
         body = "\n\n".join(f"**{escape(m.title, fmt)}**\n{m.body}" for m in messages)
     else:
         body = "\n\n".join(f"== {m.title}\n{m.body}" for m in messages)
-    return Message(title=title, body=body, format=fmt)
+    order = ("info", "success", "warning", "failure")
+    worst = max((m.type for m in messages), key=lambda t: order.index(t) if t in order else 0)
+    return Message(title=title, body=body, format=fmt, type=worst)

@@ -12,7 +12,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-EVENT_KINDS = ("new", "edited", "removed", "error")
+# Event kinds a channel can ask for, in a briefing's order of life (model.ALERT_KINDS).
+EVENT_KINDS = ("announced", "new", "transcript", "edited", "removed", "error")
+# Documents that are never briefings of their own; a source opts in with `also_track`.
+OPTIONAL_DOCUMENTS = ("photo", "other")
 
 
 class ConfigError(Exception):
@@ -61,6 +64,7 @@ class SourceConfig:
     selectors: Mapping[str, Any] = field(default_factory=dict)
     max_pages: int | None = None
     max_index_pages: int | None = None
+    also_track: tuple[str, ...] = ()  # photo and other (news) pages, tracked and alerted too
 
 
 @dataclass(frozen=True)
@@ -362,7 +366,14 @@ def _source(data: Mapping[str, Any], path: Path, i: int, profiles: set[str]) -> 
         max_index_pages=t.positive("max_index_pages", int, 1)
         if "max_index_pages" in data
         else None,
+        also_track=t.strings("also_track"),
     )
+    for kind in source.also_track:
+        if kind not in OPTIONAL_DOCUMENTS:
+            raise t.error(
+                "also_track",
+                f"unknown document kind {kind!r}; use {', '.join(OPTIONAL_DOCUMENTS)}",
+            )
     t.reject_unknown()
     return source
 

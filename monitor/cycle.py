@@ -12,13 +12,42 @@ from datetime import UTC, datetime, timedelta
 
 from . import notify
 from .archive import after_cycle
-from .config import Config, SourceConfig
-from .diff import diff_transcripts, words
+from .config import OPTIONAL_DOCUMENTS, Config, SourceConfig
+from .detect import Decision, decide, drift, drift_message, is_wave, listing_drifted, new_event
+from .diff import diff_transcripts
 from .discover import discover
-from .extract import ExtractError, PageReading, PageText, build_transcript
+from .documents import (
+    Candidate,
+    Reading,
+    announcement,
+    classify,
+    held_time,
+    link_notice,
+    reads_like_error_page,
+)
+from .extract import (
+    EXTRACTOR_VERSION,
+    FALLBACK,
+    ExtractError,
+    PageReading,
+    PageText,
+    build_transcript,
+    parse,
+    read_page,
+)
 from .fetch import Fetcher, FetchError
-from .fingerprint import fingerprint, from_text, to_text
-from .model import Briefing, CycleReport, Event, EventKind, Listing, Page, Transcript, Version
+from .fingerprint import fingerprint, fold, from_text, to_text
+from .model import (
+    Briefing,
+    CycleReport,
+    DocKind,
+    Event,
+    EventKind,
+    Listing,
+    Page,
+    Transcript,
+    Version,
+)
 from .pages import Gone, fetch_transcript, page_sha
 from .profiles import Profile, profile_for
 from .store import Store
@@ -40,39 +69,101 @@ class _Context:
     store: Store
     now: datetime
     baseline: bool
+    pending: frozenset[str] = frozenset()  # listed at the baseline but not read then
+    accepted: bool = False  # the operator accepted the site's new layout (`accept`)
 
     @property
     def stamp(self) -> str:
         return self.now.isoformat(timespec="seconds")
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What checking one document found; a removal signal and a held reading are applied
+    only once the whole source is read (many at once means the site, not the briefings)."""
+
+    event: Event
+    record: Briefing | None = None  # the document as stored after this check
+    gone: str = ""  # why it looks removed (applied later, unless the site is at fault)
+    drift: str = ""  # why its reading was held back: the layout changed (detect.drift)
+    ignored: str = ""  # the kind of a document that is never tracked (a photo, news)
+
+
 async def check_briefing(
     ctx: _Context, bid: str, listing: Listing | None, record: Briefing | None
-) -> Event:
+) -> Outcome:
     url = listing.url if listing else record.url if record else ""
     max_pages = ctx.source.max_pages or ctx.config.monitor.max_pages
+    current = record is not None and record.latest is not None
     try:
         read = await fetch_transcript(ctx.fetcher, url, ctx.profile, max_pages, record)
         pages = [page for page, _reading in read]
-        if read[0][1] is None and record is not None and record.latest is not None:
-            # Every page is byte-identical to the last check: nothing to parse.
-            _touch(ctx, record, record.page_urls, record.page_sha256)
-            return _unchanged(ctx, record, len(pages))
+        same_bytes = read[0][1] is None
+        if same_bytes and record is not None and record.latest is not None:
+            if record.latest.extractor == EXTRACTOR_VERSION and url == record.url:
+                # Every page is byte-identical to the last check: nothing to parse.
+                _touch(ctx, record, url, record.page_urls, record.page_sha256)
+                return Outcome(_unchanged(ctx, record, len(pages)))
+            read = [
+                (p, read_page(p.text, p.final_url, pages[0].final_url, ctx.profile)) for p in pages
+            ]
         texts = [(page.final_url, _text(reading)) for page, reading in read]
     except Gone as exc:
-        return _removal_signal(ctx, bid, url, record, str(exc))
-    except (FetchError, ExtractError) as exc:
-        log.warning("source %s briefing %s: %s", ctx.source.name, bid, exc)
-        return Event(
-            EventKind.ERROR,
-            ctx.source.name,
-            bid,
-            url,
-            title=record.title if record else "",
-            error=str(exc),
+        return Outcome(
+            _unchanged(ctx, record, 0) if record else _error(ctx, bid, url, record, str(exc)),
+            gone=str(exc),
         )
-    transcript = _transcript(bid, url, texts, listing)
-    return _detect_and_store(ctx, transcript, pages, record)
+    except ExtractError as exc:
+        if current and record is not None and _error_page(read[0][0].text):
+            return Outcome(_unchanged(ctx, record, 0), gone="the page reads like an error page")
+        log.warning("source %s briefing %s: %s", ctx.source.name, bid, exc)
+        return Outcome(_error(ctx, bid, url, record, str(exc)))
+    except FetchError as exc:
+        log.warning("source %s briefing %s: %s", ctx.source.name, bid, exc)
+        return Outcome(_error(ctx, bid, url, record, str(exc)))
+    t = _transcript(bid, url, texts, listing)
+    reading = Reading(t.title, [p.text for p in t.paragraphs], t.body_via, t.date)
+    kind = classify(reading).kind
+    if kind is DocKind.ERROR_PAGE:
+        if record is None:
+            return Outcome(
+                _error(ctx, bid, url, None, "listed, but the page reads like an error page")
+            )
+        return Outcome(
+            _unchanged(ctx, record, len(pages)), gone="the page reads like an error page"
+        )
+    if (
+        record is None
+        and ctx.profile.mixed_listing
+        and kind.value in OPTIONAL_DOCUMENTS
+        and kind.value not in ctx.source.also_track
+    ):
+        return Outcome(_unchanged_new(ctx, t), ignored=kind.value)
+    if record is not None:
+        held = drift(record, reading, url, ctx.profile, ctx.accepted)
+        if held:
+            log.warning("source %s briefing %s: reading held back (%s)", ctx.source.name, bid, held)
+            return Outcome(_unchanged(ctx, record, len(pages)), drift=held)
+    return _detect_and_store(ctx, t, reading, kind, pages, record, same_bytes)
+
+
+def _error_page(html: str) -> bool:
+    """A page with no transcript body at all: does its whole text read like an error page?"""
+    soup = parse(html)
+    title = fold(soup.title.get_text(" ")) if soup.title else ""
+    lines = [fold(x) for x in soup.get_text("\n").splitlines() if fold(x)]
+    return reads_like_error_page(Reading(title, lines, FALLBACK))
+
+
+def _error(ctx: _Context, bid: str, url: str, record: Briefing | None, error: str) -> Event:
+    return Event(
+        EventKind.ERROR,
+        ctx.source.name,
+        bid,
+        url,
+        title=record.title if record else "",
+        error=error,
+    )
 
 
 def _text(reading: PageReading | None) -> PageText:
@@ -94,33 +185,49 @@ def _transcript(
 
 
 def _detect_and_store(
-    ctx: _Context, t: Transcript, pages: list[Page], record: Briefing | None
-) -> Event:
+    ctx: _Context,
+    t: Transcript,
+    reading: Reading,
+    kind: DocKind,
+    pages: list[Page],
+    record: Briefing | None,
+    same_bytes: bool,
+) -> Outcome:
     fp = fingerprint(t.paragraphs)
     store, stamp = ctx.store, ctx.stamp
     shas = tuple(page_sha(p) for p in pages)
-    if record is not None and record.latest and record.latest.sha256 == fp.sha256:
-        _touch(ctx, record, t.page_urls, shas)
-        return _unchanged(ctx, record, len(pages))
+    date, time, lead = t.date, "", ""
+    if kind is DocKind.NOTICE:
+        said = announcement(reading)
+        date, time, lead = said.date or t.date, said.time, said.summary
+    elif kind in (DocKind.TOPIC, DocKind.TRANSCRIPT):
+        time = held_time(reading)
+        lead = _lead(kind, reading)
+    diff = None
+    quiet = False  # recorded by a baseline: the back catalogue is not news
     if record is None:
-        kind = EventKind.NEW
+        baseline = quiet = ctx.baseline or t.briefing_id in ctx.pending
+        decision = Decision(new_event(kind))
         record = Briefing(
             source=ctx.source.name,
             briefing_id=t.briefing_id,
             url=t.url,
             title=t.title,
-            date=t.date,
-            folder=store.new_folder(ctx.source.name, t.briefing_id, t.title, t.date),
+            date=date,
+            folder=store.new_folder(ctx.source.name, t.briefing_id, t.title, date),
             first_seen=stamp,
             last_seen=stamp,
-            baseline=ctx.baseline,
+            baseline=baseline,
         )
-        diff = None
     else:
-        kind = EventKind.EDITED
+        decision = decide(record, t.title, kind, fp.sha256, t.body_via, same_bytes, ctx.accepted)
+        if not decision.store:
+            _touch(ctx, record, t.url, t.page_urls, shas, kind)
+            return Outcome(_unchanged(ctx, record, len(pages)), record)
         assert record.latest is not None
-        old = from_text(store.read_version(record, record.latest.number))
-        diff = diff_transcripts(old, t.paragraphs)
+        if decision.kind is EventKind.EDITED and fp.sha256 != record.latest.sha256:
+            old = from_text(store.read_version(record, record.latest.number))
+            diff = diff_transcripts(old, t.paragraphs)
     number = len(record.versions) + 1
     version = Version(
         number=number,
@@ -128,12 +235,21 @@ def _detect_and_store(
         fetched_at=stamp,
         pages=len(pages),
         paragraphs=len(t.paragraphs),
-        words=sum(words(p.text) for p in t.paragraphs),
+        words=reading.words,
+        title=t.title,
+        kind=kind.value,
+        extractor=EXTRACTOR_VERSION,
+        reprocessed=decision.reprocessed,
+        body_via=t.body_via,
     )
     record = replace(
         record,
+        url=t.url,
         title=t.title or record.title,
-        date=t.date or record.date,
+        date=date or record.date,
+        published=t.published,
+        kind=kind.value,
+        time=time or record.time,
         last_seen=stamp,
         last_checked=stamp,
         status="active",
@@ -143,18 +259,27 @@ def _detect_and_store(
         versions=record.versions + (version,),
     )
     event = Event(
-        kind,
+        decision.kind,
         ctx.source.name,
         t.briefing_id,
         t.url,
         t.title,
-        t.date,
+        record.date,
         len(pages),
         t.speakers,
         number,
         diff,
         record.folder,
+        details=decision.details,
+        lead=lead,
+        words=reading.words if decision.kind is not EventKind.EDITED else 0,
     )
+    if kind is DocKind.TOPIC and decision.kind is EventKind.NEW:
+        event = replace(event, details=("transcript to follow",), words=0)
+    elif kind is DocKind.TRANSCRIPT and decision.kind is EventKind.NEW:
+        event = replace(event, details=("with its transcript",))
+    elif ctx.profile.mixed_listing and kind.value in OPTIONAL_DOCUMENTS:
+        event = replace(event, details=(f"{kind.value} page",), words=0)
     # Order matters for crash safety: version files, then the alert, then meta.json (the
     # commit). A crash before the commit re-detects the same change and the same alert id.
     store.write_version(
@@ -164,28 +289,51 @@ def _detect_and_store(
         [p.raw for p in pages],
         diff.unified if diff else None,
     )
-    _enqueue(ctx, event)
+    if decision.kind is not EventKind.UNCHANGED and not quiet:
+        _enqueue(ctx, event)
     store.save_meta(record)
     log.info(
-        "source %s briefing %s: %s (version %d, %d pages)",
+        "source %s briefing %s: %s%s (%s, version %d, %d pages)",
         ctx.source.name,
         t.briefing_id,
+        decision.kind.value,
+        " (reprocessed, no alert)" if decision.reprocessed else "",
         kind.value,
         number,
         len(pages),
     )
-    return event
+    return Outcome(event, record)
 
 
-def _touch(ctx: _Context, record: Briefing, urls: tuple[str, ...], shas: tuple[str, ...]) -> None:
+def _lead(kind: DocKind, reading: Reading) -> str:
+    """One line on what a new briefing says: its first lines, clipped."""
+    head = " · ".join(p for p in reading.paragraphs[:3] if len(p) < 200)
+    return head[:300]
+
+
+def _touch(
+    ctx: _Context,
+    record: Briefing,
+    url: str,
+    urls: tuple[str, ...],
+    shas: tuple[str, ...],
+    kind: DocKind | None = None,
+) -> None:
     """Save what an unchanged check learned, but only when it matters (saves a write)."""
+    latest = record.latest
+    versions = record.versions
+    if latest is not None and latest.extractor != EXTRACTOR_VERSION:
+        # Same words read by a new extractor: say so, so the bytes-only path serves next time.
+        versions = versions[:-1] + (replace(latest, extractor=EXTRACTOR_VERSION),)
     updated = replace(
         record,
+        url=url,  # the listing's URL wins: a briefing moved from .html to .shtml is followed
         removal_signals=0,
         status="active",
         page_urls=urls,
         page_sha256=shas,
-        last_checked=record.last_checked,
+        versions=versions,
+        kind=record.kind or (kind.value if kind else ""),
     )
     stale = not record.last_seen or (
         ctx.now - datetime.fromisoformat(record.last_seen) >= LAST_SEEN_RESOLUTION
@@ -213,24 +361,15 @@ def _unchanged(ctx: _Context, record: Briefing, pages: int) -> Event:
     )
 
 
-def _removal_signal(
-    ctx: _Context, bid: str, url: str, record: Briefing | None, reason: str
-) -> Event:
-    name = ctx.source.name
-    if record is None:
-        log.warning("source %s briefing %s: listed but gone (%s)", name, bid, reason)
-        return Event(EventKind.ERROR, name, bid, url, error=f"listed but gone: {reason}")
+def _unchanged_new(ctx: _Context, t: Transcript) -> Event:
+    return Event(EventKind.UNCHANGED, ctx.source.name, t.briefing_id, t.url, t.title, t.date)
+
+
+def _removal_signal(ctx: _Context, record: Briefing, reason: str) -> Event:
+    name, bid, url = ctx.source.name, record.briefing_id, record.url
     if record.status == "removed":
         ctx.store.save_meta(replace(record, last_checked=ctx.stamp))  # for the schedule
-        return Event(
-            EventKind.UNCHANGED,
-            name,
-            bid,
-            url,
-            record.title,
-            record.date,
-            archive_path=record.folder,
-        )
+        return _unchanged(ctx, record, 0)
     signals = record.removal_signals + 1
     removed = signals >= REMOVAL_CHECKS
     record = replace(
@@ -294,6 +433,8 @@ async def check_source(
         store,
         now,
         baseline=not state.get("baselined"),
+        pending=frozenset(state.get("pending_baseline", ())),
+        accepted=bool(state.get("accept")),
     )
     report = CycleReport(source.name, baseline=ctx.baseline)
     limit = source.max_index_pages or config.monitor.max_index_pages
@@ -303,39 +444,162 @@ async def check_source(
     except FetchError as exc:
         report.errors.append(str(exc))
         log.error("source %s: index %s", source.name, exc)
+        if exc.kind == "soft-404":  # the listing itself is an error page: the site's fault
+            _faults(
+                ctx, state, [("site", f"the listing {source.index_url} reads like an error page")]
+            )
         _save_state(store, source.name, state, now, report)
         return report
-    known = {b.briefing_id: b for b in store.briefings(source.name)}
-    listed = {item.briefing_id: item for item in listings}
+    ignored: dict[str, str] = state.get("ignored", {})
+    known = {b.briefing_id: b for b in store.documents(source.name)}
+    listed = {i.briefing_id: i for i in listings if i.briefing_id not in ignored}
     ids = [
         bid
         for bid in list(listed) + [b for b in known if b not in listed]
-        if bid not in known or is_due(known[bid], now, config.monitor.recheck)
+        if bid not in known
+        or (not known[bid].parent and is_due(known[bid], now, config.monitor.recheck))
     ]
     done = 0
 
-    async def one(bid: str) -> Event:
+    async def one(bid: str) -> Outcome:
         nonlocal done
-        event = await check_briefing(ctx, bid, listed.get(bid), known.get(bid))
+        outcome = await check_briefing(ctx, bid, listed.get(bid), known.get(bid))
         done += 1
         if progress:
             progress(source.name, done, len(ids))
-        return event
+        return outcome
 
     tasks = [asyncio.ensure_future(one(bid)) for bid in ids]
     try:
-        report.events = list(await asyncio.gather(*tasks))
+        outcomes = list(await asyncio.gather(*tasks))
     except BaseException:  # e.g. the disk is full: stop the others before the client closes
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         raise
+    faults = _settle(ctx, outcomes, known, len(listings), state)
+    _link_notices(ctx, outcomes)
+    _faults(ctx, state, faults)
+    for o in outcomes:
+        if o.ignored:
+            ignored[o.event.briefing_id] = o.ignored
+    state["ignored"] = dict(list(ignored.items())[-MAX_IGNORED:])
+    report.events = [o.event for o in outcomes]
     report.errors += [
         f"{e.briefing_id}: {e.error}" for e in report.events if e.kind is EventKind.ERROR
     ]
+    if ctx.baseline or ctx.pending:
+        # Listed at the baseline but not read then: recorded quietly when they first are.
+        failed = {e.briefing_id for e in report.events if e.kind is EventKind.ERROR}
+        state["pending_baseline"] = sorted(
+            (ctx.pending | failed) - {o.event.briefing_id for o in outcomes if o.record}
+        )
+    state.pop("accept", None)
     report.requests = fetcher.requests - start
     _save_state(store, source.name, state, now, report)
     return report
+
+
+MAX_IGNORED = 5000  # photo and news ids remembered, so they are not fetched again
+
+
+def _settle(
+    ctx: _Context,
+    outcomes: list[Outcome],
+    known: dict[str, Briefing],
+    found: int,
+    state: dict,
+) -> list[tuple[str, str]]:
+    """Apply the removal signals, unless the site is at fault; name the faults of the source."""
+    faults: list[tuple[str, str]] = []
+    gone = [o for o in outcomes if o.gone and o.event.briefing_id in known]
+    checked = sum(1 for o in outcomes if o.event.briefing_id in known)
+    if is_wave(len(gone), checked):
+        faults.append(
+            (
+                "site",
+                f"{len(gone)} of {checked} briefings answered an error page in the same check "
+                "(site maintenance or a changed error handler?); no removal recorded",
+            )
+        )
+    else:
+        for i, o in enumerate(outcomes):
+            if o.gone and o.event.briefing_id in known:
+                record = ctx.store.load_meta(
+                    ctx.store.path(known[o.event.briefing_id]) / "meta.json"
+                )
+                outcomes[i] = replace(o, event=_removal_signal(ctx, record, o.gone))
+    held = [o.drift for o in outcomes if o.drift]
+    if held:
+        faults.append(("layout", drift_message(held, ctx.profile, ctx.now.date().isoformat())))
+    shape = state.setdefault("shape", {})
+    if listing_drifted(found, shape.get("listed", 0)):
+        faults.append(
+            (
+                "listing",
+                f"the listing {ctx.source.index_url} yielded no briefings ({shape['listed']} "
+                "before) — the site's layout may have changed",
+            )
+        )
+    elif found:
+        shape["listed"] = found
+    return faults
+
+
+def _faults(ctx: _Context, state: dict, faults: list[tuple[str, str]]) -> None:
+    """One `error` alert per episode of a source-level fault; cleared when it is gone."""
+    if not faults:
+        if state.get("fault"):
+            log.info("source %s: fault cleared (%s)", ctx.source.name, state["fault"]["message"])
+        state.pop("fault", None)
+        return
+    kind, message = faults[0]
+    fault = state.get("fault")
+    if fault and fault.get("kind") == kind:
+        return  # alerted when it began
+    since = ctx.now.date().isoformat()
+    event = Event(
+        EventKind.ERROR,
+        ctx.source.name,
+        f"fault-{kind}-{since}",
+        ctx.source.index_url,
+        title="the site's layout may have changed"
+        if kind != "site"
+        else "the site answers error pages",
+        error=message,
+        details=(message,),
+    )
+    state["fault"] = {"kind": kind, "since": ctx.stamp, "message": message}
+    log.error("source %s: %s", ctx.source.name, message)
+    _enqueue(ctx, event)
+
+
+def _link_notices(ctx: _Context, outcomes: list[Outcome]) -> None:
+    """File each unlinked notice under the briefing it announces, once that briefing is known."""
+    fresh = [
+        o.record
+        for o in outcomes
+        if o.record is not None and o.event.kind in (EventKind.NEW, EventKind.ANNOUNCED)
+    ]
+    if not fresh:
+        return
+    docs = ctx.store.briefings(ctx.source.name)
+    briefings = [b for b in docs if b.kind in (DocKind.TOPIC, DocKind.TRANSCRIPT, "")]
+    candidates = [Candidate(b.briefing_id, b.date, b.time, b.title) for b in briefings]
+    by_id = {b.briefing_id: b for b in briefings}
+    for notice in (b for b in docs if b.kind == DocKind.NOTICE and not b.parent):
+        if not notice.latest:
+            continue
+        text = ctx.store.read_version(notice, notice.latest.number)
+        target = link_notice(notice.date, notice.time, text, candidates)
+        if target in by_id:
+            ctx.store.file_under(notice, by_id[target])
+            log.info(
+                "source %s: notice %s filed under briefing %s",
+                ctx.source.name,
+                notice.briefing_id,
+                target,
+            )
 
 
 def recheck_interval(

@@ -6,6 +6,8 @@ import logging
 import re
 from urllib.parse import urljoin, urlsplit
 
+from bs4 import BeautifulSoup
+
 from .config import SourceConfig
 from .extract import find_date, is_soft_404, parse
 from .fetch import Fetcher, FetchError
@@ -17,8 +19,15 @@ log = logging.getLogger(__name__)
 
 
 def find_briefings(html: str, url: str, profile: Profile) -> list[Listing]:
-    """The briefing links on one index page, in page order, without duplicates."""
+    """The briefing links on one index page, in page order, without duplicates. Links in
+    the page's chrome (menus, footers) and in its pager are never briefings: a listing page
+    and a briefing page can share a URL pattern (SCIO's node_N), their role tells them apart."""
     soup = parse(html)
+    pager = set(next_index_pages(html, url, profile, soup))
+    for sel in profile.index_drop_selectors:
+        for node in soup.select(sel):
+            if not node.decomposed:
+                node.decompose()
     found: dict[str, Listing] = {}
     for a in soup.select(profile.link_selector):
         href = a.get("href")
@@ -28,7 +37,7 @@ def find_briefings(html: str, url: str, profile: Profile) -> list[Listing]:
         if urlsplit(target).scheme not in ("http", "https"):
             continue
         m = profile.briefing_match(target)
-        if not m or target == url:
+        if not m or target == url or target in pager:
             continue
         groups = m.groupdict()
         bid = safe_id(groups.get("id") or target)
@@ -44,37 +53,72 @@ def find_briefings(html: str, url: str, profile: Profile) -> list[Listing]:
     return list(found.values())
 
 
-def next_index_pages(html: str, url: str, profile: Profile) -> list[str]:
+def next_index_pages(
+    html: str, url: str, profile: Profile, soup: BeautifulSoup | None = None
+) -> list[str]:
     """Further pages of the index (its own pagination), as absolute URLs."""
     out: dict[str, None] = {}
     if profile.index_count_pattern and profile.index_page_format:
         m = re.search(profile.index_count_pattern, html)
         if m:
-            fields = _file_name_fields(url)
             groups = m.groupdict()
+            count = int(groups.get("count") or m.group(1))
+            fields = _file_name_fields(url, count)
             fields.update({k: v for k, v in groups.items() if v and k not in ("count", "n")})
-            for n in range(1, int(groups.get("count") or m.group(1))):
-                out.setdefault(urljoin(url, profile.index_page_format.format(n=n, **fields)))
-    if not profile.index_next_selector:
+            for n in range(1, count):
+                target = urljoin(url, profile.index_page_format.format(n=n, **fields))
+                if target != url:
+                    out.setdefault(target, None)
+    if not (profile.index_next_selector or profile.index_same_stem):
         return list(out)
-    soup = parse(html)
+    soup = soup if soup is not None else parse(html)
     pattern = re.compile(profile.index_next_pattern) if profile.index_next_pattern else None
-    for a in soup.select(profile.index_next_selector):
-        href = a.get("href")
-        if not isinstance(href, str) or href.startswith(("javascript:", "#")):
-            continue
-        target = join(url, href)
-        if target and target != url and (pattern is None or pattern.search(target)):
-            out.setdefault(target, None)
+    if profile.index_next_selector:
+        for a in soup.select(profile.index_next_selector):
+            href = a.get("href")
+            if not isinstance(href, str) or href.startswith(("javascript:", "#")):
+                continue
+            link = join(url, href)
+            if link and link != url and (pattern is None or pattern.search(link)):
+                out.setdefault(link, None)
+    if profile.index_same_stem:
+        for link in _same_stem_links(soup, url):
+            out.setdefault(link, None)
     return list(out)
 
 
-def _file_name_fields(url: str) -> dict[str, str]:
-    """{stem} and {ext} of the index page's file name, for `index_page_format`: default.shtml
-    gives default_1.shtml, index.html gives index_1.html; a folder URL counts as index.html."""
+def _same_stem_links(soup: BeautifulSoup, url: str) -> list[str]:
+    """Links to this index's own file name with `_N` added: its further pages."""
+    path = urlsplit(url).path
+    name = path.rsplit("/", 1)[-1]
+    stem, dot, _ext = name.rpartition(".")
+    if not (dot and stem):
+        return []
+    stem = re.sub(r"_\d{1,3}$", "", stem)  # a page number, never an id (node_8020819)
+    same = re.compile(re.escape(path.rsplit("/", 1)[0] + "/" + stem) + r"_\d{1,3}\.\w+$")
+    found = []
+    for a in soup.find_all("a", href=True):
+        href = a.get("href")
+        target = join(url, href) if isinstance(href, str) else None
+        if target and target != url and same.match(urlsplit(target).path):
+            found.append(target)
+    return found
+
+
+def _file_name_fields(url: str, count: int = 0) -> dict[str, str]:
+    """{stem} and {ext} of the first index page's file name, for `index_page_format`:
+    default.shtml gives default_1.shtml, index.html gives index_1.html; a folder URL counts as
+    index.html. A later page of a `count`-page index stands for the first (index_3.html gives
+    "index"), so every page yields the same list and none needs to be told apart."""
     name = urlsplit(url).path.rsplit("/", 1)[-1]
     stem, dot, ext = name.rpartition(".")
-    return {"stem": stem, "ext": ext} if dot and stem else {"stem": "index", "ext": "html"}
+    if not (dot and stem):
+        return {"stem": "index", "ext": "html"}
+    # Only a number within the pager is a page number: "node_8020819" is a name of its own.
+    later = re.fullmatch(r"(?P<stem>.+)_(?P<n>\d+)", stem)
+    if later and 0 < int(later["n"]) < count:
+        stem = later["stem"]
+    return {"stem": stem, "ext": ext}
 
 
 def join(base: str, href: str) -> str | None:
@@ -115,7 +159,12 @@ async def discover(
             log.warning("source %s: index page %s", source.name, exc)
             continue
         if is_soft_404(page.text, page.final_url, profile):
-            raise FetchError(url, "soft-404", "the index page is the site's 'not found' page")
+            error = FetchError(url, "soft-404", "the index page is the site's 'not found' page")
+            if url == source.index_url:
+                raise error
+            errors.append(str(error))  # a later index page: keep what the others list
+            log.warning("source %s: index page %s", source.name, error)
+            continue
         for item in find_briefings(page.text, page.final_url, profile):
             found.setdefault(item.briefing_id, item)
         queue += [

@@ -83,6 +83,13 @@ _DATE_PATTERNS = (
 )
 
 
+# Bumped whenever extraction or normalisation changes what a page reads as: a stored version
+# read by another extractor is re-recorded silently (marked reprocessed), never alerted.
+EXTRACTOR_VERSION = 2
+
+FALLBACK = "fallback"  # body_via when no body selector matched
+
+
 class ExtractError(Exception):
     """The page does not hold a transcript we can read (layout changed, garbled, empty)."""
 
@@ -90,8 +97,13 @@ class ExtractError(Exception):
 @dataclass(frozen=True)
 class PageText:
     title: str
-    date: str | None
+    date: str | None  # the day the briefing was held: title, a 时间/Date line, else published
     paragraphs: tuple[str, ...]
+    published: str | None = None  # the page's publication stamp (the date selectors)
+    title_via: str = ""  # which selector gave each field ("" when none did)
+    date_via: str = ""
+    body_via: str = ""  # a body selector, or FALLBACK
+    dropped: tuple[str, ...] = ()  # paragraphs dropped as chrome
 
 
 def parse(html: str) -> BeautifulSoup:
@@ -165,32 +177,55 @@ def _drop(body: Tag, selectors: Sequence[str]) -> None:
             node.decompose()
 
 
-def _first_text(soup: BeautifulSoup, selectors: Sequence[str], tags: Sequence[Tag]) -> str:
+def _first_text(
+    soup: BeautifulSoup, selectors: Sequence[str], tags: Sequence[Tag]
+) -> tuple[str, str]:
+    """(text, selector) of the first of `selectors` that holds text."""
     for sel in selectors:
         node = _select_one(soup, sel, tags)
         if node is not None:
             text = fold(_CJK_SEAM.sub("", node.get_text(_SEP)).replace(_SEP, " "))
             if text:
-                return text
-    return ""
+                return text, sel
+    return "", ""
 
 
-def _first_date(soup: BeautifulSoup, selectors: Sequence[str], tags: Sequence[Tag]) -> str | None:
+def _first_date(
+    soup: BeautifulSoup, selectors: Sequence[str], tags: Sequence[Tag]
+) -> tuple[str | None, str]:
     """The date in the first of `selectors` that holds one (a site may leave its date field
-    empty and put the date in the heading instead)."""
+    empty and put the date in the heading instead), and that selector."""
     for sel in selectors:
         node = _select_one(soup, sel, tags)
         date = find_date(fold(node.get_text(" "))) if node is not None else None
         if date:
-            return date
+            return date, sel
+    return None, ""
+
+
+# A header line that says when the briefing was held: "时间：2025年12月26日15:00",
+# "Date: March 5, 2024", "Beijing | 10 a.m. June 3, 2025".
+_HELD_LINE = re.compile(r"^(?:(?:时\s*间|日\s*期|Date|Time)\s*[:：]|[A-Z][a-z]+\s*\|)")
+
+
+def held_date(title: str, paragraphs: Sequence[str]) -> str | None:
+    """The day a briefing was held, as its title or a header line says it."""
+    in_title = find_date(title)
+    if in_title:
+        return in_title
+    for text in paragraphs[:12]:
+        if _HELD_LINE.match(text) and len(text) < 120:
+            date = find_date(text)
+            if date:
+                return date
     return None
 
 
-def _body(soup: BeautifulSoup, profile: Profile, tags: Sequence[Tag]) -> Tag:
+def _body(soup: BeautifulSoup, profile: Profile, tags: Sequence[Tag]) -> tuple[Tag, str]:
     for sel in profile.body_selectors:
         node = _select_one(soup, sel, tags)
         if node is not None and fold(node.get_text(" ")):
-            return node
+            return node, sel
     # Fallback for an unknown or changed layout: the element holding the most paragraphs.
     best, best_count = None, 0
     for node in soup.find_all(["div", "article", "section", "td", "main"]):
@@ -200,10 +235,10 @@ def _body(soup: BeautifulSoup, profile: Profile, tags: Sequence[Tag]) -> Tag:
     if best is None:
         wanted = ", ".join(profile.body_selectors) or "a transcript body"
         raise ExtractError(f"no transcript text: none of {wanted} found and no paragraphs")
-    return best
+    return best, FALLBACK
 
 
-def _paragraphs(body: Tag, profile: Profile) -> list[str]:
+def _paragraphs(body: Tag, profile: Profile, dropped: list[str] | None = None) -> list[str]:
     _drop(body, COMMON_DROP + profile.drop_selectors)
     for br in body.find_all("br"):
         br.replace_with(_SEP)
@@ -214,7 +249,12 @@ def _paragraphs(body: Tag, profile: Profile) -> list[str]:
     out = []
     for part in body.get_text().split(_SEP):
         text = fold(part)
-        if text and not any(c.search(text) for c in chrome):
+        if not text:
+            continue
+        if any(c.search(text) for c in chrome):
+            if dropped is not None:
+                dropped.append(text)
+        else:
             out.append(text)
     return out
 
@@ -245,14 +285,26 @@ def extract_page(html: str, url: str, profile: Profile) -> PageText:
 
 def _extract(soup: BeautifulSoup, url: str, profile: Profile) -> PageText:
     tags = soup.find_all(True)
-    title = _first_text(soup, profile.title_selectors, tags)
+    title, title_via = _first_text(soup, profile.title_selectors, tags)
     if profile.title_strip:
         title = re.sub(profile.title_strip, "", title, flags=re.IGNORECASE).strip()
-    date = _first_date(soup, profile.date_selectors, tags)
-    paragraphs = _paragraphs(_body(soup, profile, tags), profile)
+    published, date_via = _first_date(soup, profile.date_selectors, tags)
+    body, body_via = _body(soup, profile, tags)
+    dropped: list[str] = []
+    paragraphs = _paragraphs(body, profile, dropped)
     if not paragraphs:
         raise ExtractError(f"{url}: the transcript body is empty")
-    return PageText(title=title, date=date, paragraphs=tuple(paragraphs))
+    held = held_date(title, paragraphs)
+    return PageText(
+        title=title,
+        date=held or published,
+        paragraphs=tuple(paragraphs),
+        published=published,
+        title_via=title_via,
+        date_via="title or header line" if held else date_via,
+        body_via=body_via,
+        dropped=tuple(dropped),
+    )
 
 
 def pager_links(html: str, url: str, first_url: str, profile: Profile) -> list[str]:
@@ -305,12 +357,15 @@ def is_soft_404(html: str, final_url: str, profile: Profile) -> bool:
         return False
     # The tags stripped by a regex leave a superset of the page's text: no marker there means
     # none on the page, and most pages are answered without a parse.
-    rough = fold(htmllib.unescape(_TAG.sub(" ", html)))
-    if not any(m in rough for m in profile.soft_404_markers):
+    # Markers are matched case-insensitively: "Sorry, the page you requested does not exist"
+    # must not slip past a marker written "The page you requested does not exist".
+    markers = [m.casefold() for m in profile.soft_404_markers]
+    rough = fold(htmllib.unescape(_TAG.sub(" ", html))).casefold()
+    if not any(m in rough for m in markers):
         return False
     soup = parse(html)
-    text = fold(soup.get_text(" "))
-    return len(text) < 4000 and any(m in text for m in profile.soft_404_markers)
+    text = fold(soup.get_text(" ")).casefold()
+    return len(text) < 4000 and any(m in text for m in markers)
 
 
 def build_transcript(
@@ -335,4 +390,6 @@ def build_transcript(
         paragraphs=tuple(
             Paragraph(text=t, page=n, speaker=s) for (n, t), s in zip(texts, who, strict=True)
         ),
+        published=first.published if first.published != first.date else None,
+        body_via=first.body_via,
     )

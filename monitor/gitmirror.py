@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from .alerts import details
 from .model import CycleReport, EventKind
 from .store import Store, atomic_write
 
@@ -149,7 +150,13 @@ def commit_cycle(store: Store, message: str, wait: float = 10.0) -> str | None:
 
 def cycle_message(reports: Sequence[CycleReport]) -> str:
     """`briefing-monitor: 1 new, 2 edited` and one line per event below it."""
-    kinds = (EventKind.NEW, EventKind.EDITED, EventKind.REMOVED)
+    kinds = (
+        EventKind.ANNOUNCED,
+        EventKind.NEW,
+        EventKind.TRANSCRIPT,
+        EventKind.EDITED,
+        EventKind.REMOVED,
+    )
     counts = {k: sum(r.count(k) for r in reports) for k in kinds}
     head = ", ".join(f"{n} {k.value}" for k, n in counts.items() if n) or "no transcript changes"
     lines = [f"briefing-monitor: {head}", ""]
@@ -157,10 +164,8 @@ def cycle_message(reports: Sequence[CycleReport]) -> str:
         for ev in r.events:
             if ev.kind not in kinds:
                 continue
-            extra = ""
-            if ev.kind is EventKind.EDITED and ev.diff is not None:
-                n = len(ev.diff.changes)
-                extra = f" ({n} change{'s' if n != 1 else ''})"
+            more = details(ev)
+            extra = f" — {more}" if more else ""
             version = f" v{ev.version}" if ev.version else ""
             title = " ".join(ev.title.split())[:100]
             lines.append(f"{ev.kind.value} {ev.source}/{ev.briefing_id}{version}: {title}{extra}")

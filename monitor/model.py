@@ -51,9 +51,11 @@ class Transcript:
     briefing_id: str
     url: str  # canonical URL (first page)
     title: str
-    date: str | None  # ISO date (YYYY-MM-DD)
+    date: str | None  # ISO date (YYYY-MM-DD) the briefing was held
     page_urls: tuple[str, ...]
     paragraphs: tuple[Paragraph, ...]
+    published: str | None = None  # the page's publication stamp, when it differs
+    body_via: str = ""  # the body selector that matched on page 1, or "fallback"
 
     @property
     def speakers(self) -> tuple[str, ...]:
@@ -99,12 +101,29 @@ class DiffSummary:
     unified: str = ""  # a plain unified diff of the two texts, for vNNN.diff
 
 
+class DocKind(StrEnum):
+    """What a fetched document is, decided by its content (see documents.classify)."""
+
+    NOTICE = "notice"  # announces a future briefing: when, where, who, on what
+    TOPIC = "topic"  # the briefing's own page: title, date and time, speakers, little text
+    TRANSCRIPT = "transcript"  # speaker turns, hundreds of words or more
+    PHOTO = "photo"  # a caption and a photo credit
+    OTHER = "other"  # a news item, a listing, anything else
+    ERROR_PAGE = "error-page"  # the site's "not found" page, whatever its wording
+
+
 class EventKind(StrEnum):
+    ANNOUNCED = "announced"
     NEW = "new"
+    TRANSCRIPT = "transcript"
     EDITED = "edited"
     REMOVED = "removed"
-    UNCHANGED = "unchanged"
     ERROR = "error"
+    UNCHANGED = "unchanged"  # never alerted
+
+
+# The kinds a channel can ask for (`events = [...]`), in the order of a briefing's life.
+ALERT_KINDS = tuple(k.value for k in EventKind if k is not EventKind.UNCHANGED)
 
 
 @dataclass(frozen=True)
@@ -123,6 +142,10 @@ class Event:
     diff: DiffSummary | None = None
     archive_path: str = ""  # folder of the briefing, relative to the state dir
     error: str = ""
+    details: tuple[str, ...] = ()  # edit classes, most telling first ('retitled from "X"')
+    lead: str = ""  # one line on what the document says (a notice's when and who)
+    words: int = 0
+    document: str = ""  # the document's own id when it is not the briefing's main one
 
 
 @dataclass(frozen=True)
@@ -171,6 +194,11 @@ class Version:
     pages: int
     paragraphs: int
     words: int
+    title: str = ""
+    kind: str = ""  # DocKind of the document at this version ("" before 0.2: a transcript)
+    extractor: int = 0  # extract.EXTRACTOR_VERSION that read it (0: before 0.2)
+    reprocessed: bool = False  # re-read by a new extractor, not changed by the site
+    body_via: str = ""
 
 
 @dataclass(frozen=True)
@@ -192,6 +220,10 @@ class Briefing:
     page_urls: tuple[str, ...] = ()
     page_sha256: tuple[str, ...] = ()  # raw bytes of each page when last processed
     versions: tuple[Version, ...] = ()
+    kind: str = ""  # DocKind of the latest version ("" before 0.2: a transcript)
+    published: str | None = None  # publication stamp, when it differs from `date`
+    parent: str = ""  # for a document of another briefing (a linked notice): that id
+    time: str = ""  # when it is held, as the page says it ("10 a.m.")
 
     @property
     def latest(self) -> Version | None:

@@ -27,6 +27,12 @@ logging.getLogger("apprise").setLevel(logging.CRITICAL)  # it may log URLs: we l
 
 RETRY_BASE = timedelta(minutes=1)
 RETRY_CAP = timedelta(hours=6)
+_NOTIFY_TYPES = {
+    "info": apprise.NotifyType.INFO,
+    "success": apprise.NotifyType.SUCCESS,
+    "warning": apprise.NotifyType.WARNING,
+    "failure": apprise.NotifyType.FAILURE,
+}
 _APPRISE_FORMATS = {
     "text": apprise.NotifyFormat.TEXT,
     "html": apprise.NotifyFormat.HTML,
@@ -162,7 +168,10 @@ async def send_one(url: str, message: alerts.Message) -> tuple[bool, str]:
         return False, f"{masked(url)}: not a valid Apprise URL"
     try:
         result = await ap.async_notify(
-            title=message.title, body=message.body, body_format=_APPRISE_FORMATS[message.format]
+            title=message.title,
+            body=message.body,
+            body_format=_APPRISE_FORMATS[message.format],
+            notify_type=_NOTIFY_TYPES.get(message.type, apprise.NotifyType.INFO),
         )
     except Exception as exc:  # noqa: BLE001 - a plugin error is a failed delivery
         return False, f"{masked(url)}: {type(exc).__name__}"

@@ -207,9 +207,16 @@ class Store:
 
     # -- briefings -----------------------------------------------------------------------
     def briefings(self, source: str | None = None) -> list[Briefing]:
+        """The briefings (each one's main document), without the documents linked to them."""
         base = self.root / "archive"
         pattern = f"{source}/*/meta.json" if source else "*/*/meta.json"
         return [self.load_meta(p) for p in sorted(base.glob(pattern))]
+
+    def documents(self, source: str | None = None) -> list[Briefing]:
+        """Every document: the briefings and the documents filed in their folders."""
+        base = self.root / "archive"
+        linked = f"{source}/*/*/meta.json" if source else "*/*/*/meta.json"
+        return self.briefings(source) + [self.load_meta(p) for p in sorted(base.glob(linked))]
 
     def load_meta(self, path: Path) -> Briefing:
         data = read_json(path)
@@ -217,9 +224,27 @@ class Store:
             data["versions"] = tuple(Version(**v) for v in data.get("versions", ()))
             data["page_urls"] = tuple(data.get("page_urls", ()))
             data["page_sha256"] = tuple(data.get("page_sha256", ()))
+            # Where the file is says where the document is filed: a move into a briefing's
+            # folder is one rename, and a crash after it leaves nothing to reconcile.
+            folder = path.parent.relative_to(self.root)
+            data["folder"] = folder.as_posix()
+            if len(folder.parts) == 4:
+                data["parent"] = self.load_meta(path.parent.parent / "meta.json").briefing_id
             return Briefing(**data)
         except TypeError as exc:
             raise StoreCorrupt(f"{path}: unexpected fields ({exc})") from exc
+
+    def file_under(self, document: Briefing, briefing: Briefing) -> Briefing:
+        """Move a document (a notice) into the folder of the briefing it belongs to."""
+        name = _safe_part(f"{document.kind or 'document'}-{document.briefing_id}")
+        target = self.path(briefing) / name
+        with _writing(target):
+            os.rename(self.path(document), target)
+            _fsync_dir(target.parent)
+            _fsync_dir(self.path(document).parent)
+        return dataclasses.replace(
+            document, folder=target.relative_to(self.root).as_posix(), parent=briefing.briefing_id
+        )
 
     def new_folder(self, source: str, briefing_id: str, title: str, date: str | None) -> str:
         """A folder name that sorts by date and that a person recognises; never outside."""

@@ -96,7 +96,14 @@ tags = ["ops"]
     assert cfg.monitor.timeout == 7.0
     assert cfg.monitor.per_host_concurrency == 3
     assert cfg.channels[0].urls == ("json://127.0.0.1:9/hook",)
-    assert cfg.channels[0].events == ("new", "edited", "removed", "error")
+    assert cfg.channels[0].events == (
+        "announced",
+        "new",
+        "transcript",
+        "edited",
+        "removed",
+        "error",
+    )
     assert cfg.source("mfa").profile == "generic"
 
 
@@ -301,7 +308,7 @@ def test_zero_source_max_pages_is_rejected_like_the_monitor_one(tmp_path: Path) 
 def test_unknown_event_kind_lists_the_known_ones(tmp_path: Path) -> None:
     path = write(tmp_path, SOURCE + CHANNEL + 'events = ["edit"]\n')
     text = assert_names(load_error(path), path, "channel[0] (mail).events")
-    assert "new, edited, removed, error" in text
+    assert "announced, new, transcript, edited, removed, error" in text
 
 
 def test_channel_without_urls_explains_both_ways_to_give_one(tmp_path: Path) -> None:

@@ -23,11 +23,11 @@ def test_demo_prints_exactly_three_alerts_and_the_archive(tmp_path: Path) -> Non
     assert sorted(alerts) == sorted(
         [
             "[scio] Edited: SCIO briefing on promoting high-quality development: National "
-            "Immigration Administration (1 change)",
+            "Immigration Administration — 1 change",
             "[scio] Edited: SCIO press conference on policies supporting scientific and "
-            "technological innovation by enterprises (5 changes)",
+            "technological innovation by enterprises — 5 changes",
             "[scio] New briefing: SCIO press conference on ensuring a good autumn grain harvest "
-            "in 2024",
+            "in 2024 — with its transcript, 435 words",
         ]
     )
     assert '│ - page 7, Liu Haitao: "30%" → "25%"' in proc.stdout

@@ -513,7 +513,7 @@ def test_english_edit_is_reported_with_speakers_and_noise_is_not(
     (msg,) = receiver.received
     assert msg["title"] == (
         "[mfa-en] Edited: Foreign Ministry Spokesperson Geng Shuang's Regular Press "
-        "Conference on May 11, 2018 (4 changes)"
+        "Conference on May 11, 2018 — 4 changes"
     )
     lines = msg["message"]
     assert 'page 1, A: "45th" → "46th"' in lines
@@ -660,8 +660,11 @@ def test_newer_layout_index_and_article() -> None:
         assert len(pages) == 142
         assert pages[0] == "https://h.example/eng/xw/fyrbt/lxjzh/index_1.html"
         assert pages[-1] == "https://h.example/eng/xw/fyrbt/lxjzh/index_142.html"
+    # A later page yields the same list (but itself); discover() reads each page once.
     later = NEW_INDEX.replace("createPageHTML(143, 0,", "createPageHTML(143, 5,")
-    assert next_index_pages(later, "https://h.example/lxjzh/index_5.html", profile) == []
+    assert next_index_pages(later, "https://h.example/lxjzh/index_5.html", profile) == [
+        f"https://h.example/lxjzh/index_{n}.html" for n in range(1, 143) if n != 5
+    ]
     listings = find_briefings(NEW_INDEX, "https://h.example/eng/xw/fyrbt/lxjzh/index.html", profile)
     assert [(x.briefing_id, x.date) for x in listings] == [
         ("20240530_11347225", "2024-05-30"),
@@ -680,19 +683,17 @@ def test_newer_layout_index_and_article() -> None:
     )
 
 
-def test_old_layout_index_pages_do_not_expand_the_pager_again() -> None:
+def test_old_layout_later_index_page_yields_the_same_pages_not_new_ones() -> None:
     script = "var currentPage = {0};//x\nvar prevPage = currentPage-1\nvar countPage = 13//y"
     base = "https://h.example/mfa_eng/2511_665403/"
     first = next_index_pages(
         f"<script>{script.format(0)}</script>", base + "default.shtml", profile_for("mfa-en")
     )
     assert first == [f"{base}default_{n}.shtml" for n in range(1, 13)]
-    assert (
-        next_index_pages(
-            f"<script>{script.format(3)}</script>", base + "default_3.shtml", profile_for("mfa-en")
-        )
-        == []
-    )
+    # Never default_3_1.shtml ...: page 3 stands for the first page, less itself.
+    assert next_index_pages(
+        f"<script>{script.format(3)}</script>", base + "default_3.shtml", profile_for("mfa-en")
+    ) == [u for u in first if u != f"{base}default_3.shtml"]
 
 
 # -- the ministry's turn labels (no corpus needed) -----------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from fill_store import add_briefing, versions_of
 
 from monitor.archive import after_cycle
 from monitor.archive_html import changed_briefings, render_archive
-from monitor.gitmirror import MirrorError, commit_cycle, cycle_message, git
+from monitor.gitmirror import MirrorError, commit_cycle, cycle_message, git, git_processes_in
 from monitor.model import CycleReport, Event, EventKind
 from monitor.store import Store
 
@@ -64,7 +65,7 @@ def test_one_commit_per_cycle_with_texts_and_meta_only(monitor: Monitor) -> None
     message = log(monitor.store, "-1", "--format=%B")
     assert message.startswith("briefing-monitor: 1 new, 2 edited\n")
     assert "edited scio/117420451 v2: SCIO briefing on promoting high-quality" in message
-    assert "(1 change)" in message and "new scio/117436982 v1: " in message
+    assert "— 1 change" in message and "new scio/117436982 v1: " in message
     changed = log(monitor.store, "-1", "--name-only", "--format=").split()
     texts = sorted(Path(f).name for f in changed if not f.endswith("meta.json"))
     assert texts == ["v001.txt", "v002.txt", "v002.txt"]  # the new briefing, the two edits
@@ -110,6 +111,10 @@ def test_index_lock_of_a_running_git_is_left_alone(store: Store) -> None:
     busy = subprocess.Popen(
         ["git", "cat-file", "--batch"], cwd=archive, stdin=subprocess.PIPE, env=env
     )
+    # Popen returns right after the exec; /proc may show the new command a moment later.
+    deadline = time.monotonic() + 5
+    while git_processes_in(archive) == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
     try:
         with pytest.raises(MirrorError, match="held by a running git process"):
             commit_cycle(store, "second", wait=0.3)

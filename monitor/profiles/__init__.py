@@ -29,6 +29,11 @@ class Profile:
     # index_1.html; its regex should match on the first index page only.
     index_count_pattern: str = ""
     index_page_format: str = ""
+    # A link to the index's own file name with "_N" added (node_8020819.html ->
+    # node_8020819_2.html) is a further index page, wherever the pager puts it.
+    index_same_stem: bool = True
+    # Chrome of index pages (menus, headers, footers): their links are never briefings.
+    index_drop_selectors: tuple[str, ...] = ("nav", "header", "footer")
     # Transcript pages.
     title_selectors: tuple[str, ...] = ("h1", "title")
     title_strip: str = ""  # regex removed from the title (site name suffixes)
@@ -40,6 +45,13 @@ class Profile:
     chrome_lines: tuple[str, ...] = ()  # regexes of whole paragraphs that are chrome
     soft_404_markers: tuple[str, ...] = ()  # text of the site's "page not found" page
     soft_404_url: str = ""  # regex on the final URL of such a page
+    # The site's own name as a title shows it: a briefing whose title becomes this lost its
+    # page (the layout changed, or an error page), it was not retitled.
+    site_name: str = ""
+    # The listing mixes briefings with notices, photo pages and news items (SCIO's general
+    # feed): photo and news pages are then recognised by content and not tracked. Elsewhere
+    # every link the profile matches is a briefing, however short.
+    mixed_listing: bool = False
 
     def with_selectors(self, selectors: Mapping[str, Any]) -> Profile:
         """This profile with a source's `selectors` table applied on top."""

@@ -3,25 +3,33 @@
 Two layouts, both described here: 2014-2023 (`.../2511_665403/default.shtml`, articles
 `./t1662090.shtml`, text in `div.content`, questions in <STRONG> starting "Q:", answers "A:")
 and 2023 on (`.../lxjzh/index.html`, articles `./202405/t20240530_11347225.html`, text in
-`#News_Body_Txt_A` / `.TRS_Editor` / `.content_text`). Both write the index pager with
-JavaScript, so the page count is read from the script; there are no pager links.
+`#News_Body_Txt_A` / `.TRS_Editor` / `.content_text`; from 2026 `div.content_text` holds a
+`div.TRS_UEDITOR`, and the <title> ends in "_Ministry of Foreign Affairs"). Both write the
+index pager with JavaScript, so the page count is read from the script; there are no pager
+links.
 """
 
 from . import Profile
 
 # Shared with mfa_zh: the two sites are one CMS (TRS) with one set of habits.
 ARTICLE = r"/t(?P<id>(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})_\d+|\d{5,})\.s?html$"
-# The page count, read on the first index page only (every page repeats it, and from
-# default_3.shtml the {stem} would be "default_3"): "var currentPage = 0; ... var countPage
-# = 13" (old), or TRS's createPageHTML(count, 0, "index", "html"), whose file name parts then
-# win over the index URL's own (a folder URL has none).
+# The page count, on every index page (a later page, default_3.shtml, yields the same list
+# as the first): "countPage = 13" (old pages put "var currentPage = N" before it, 2026 pages
+# may not), or TRS's createPageHTML(count, current, "index", "html"), whose file name parts
+# then win over the index URL's own (a folder URL has none).
 INDEX_COUNT = (
-    r"(?:var\s+currentPage\s*=\s*0\b[\s\S]{0,300}?var\s+countPage\s*=\s*"
-    r"|createPageHTML\(\s*(?=\d+\s*,\s*0\s*,))(?P<count>\d+)"
-    r"(?:\s*,\s*0\s*,\s*[\"'](?P<stem>\w+)[\"']\s*,\s*[\"'](?P<ext>\w+)[\"'])?"
+    r"(?:\bcountPage\s*=\s*|createPageHTML\(\s*)(?P<count>\d+)"
+    r"(?:\s*,\s*\d+\s*,\s*[\"'](?P<stem>\w+)[\"']\s*,\s*[\"'](?P<ext>\w+)[\"'])?"
 )
 INDEX_PAGE = "{stem}_{n}.{ext}"  # default_1.shtml ... / index_1.html ...
-BODY = ("#News_Body_Txt_A", ".TRS_Editor", ".content_text", "div.content")
+BODY = ("#News_Body_Txt_A", ".TRS_Editor", ".TRS_UEDITOR", ".content_text", "div.content")
+# A title block that also holds the date line ("...记者会2026-09-30 19:30"): its heading first.
+TITLE_HEADING = ".news-title h1, .news-title h2"
+# A date/time line run into the end of a title block (the heading-less form of the above).
+TITLE_DATE_LINE = (
+    r"\s*(?:\d{4}-\d{1,2}-\d{1,2}|\d{4}年\d{1,2}月\d{1,2}日(?=\s*\d{1,2}:\d{2}))"
+    r"(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
+)
 DROP = (
     "#News_Body_Title",
     "#News_Body_Time",
@@ -51,10 +59,23 @@ PROFILE = Profile(
     link_pattern=ARTICLE,
     index_count_pattern=INDEX_COUNT,
     index_page_format=INDEX_PAGE,
-    title_selectors=("#News_Body_Title", "h2.title", ".news-title", "h1", "title"),
-    title_strip=r"\s*[_|—-]+\s*Ministry of Foreign Affairs of the People's Republic of China\s*$",
+    # .news_header_title and .xltime: the 2026 site's other sections.
+    title_selectors=(
+        "#News_Body_Title",
+        "h2.title",
+        ".news_header_title",
+        TITLE_HEADING,
+        ".news-title",
+        "h1",
+        "title",
+    ),
+    # "_Ministry of Foreign Affairs" (2026) or "... of the People's Republic of China" (before).
+    title_strip=(
+        rf"(?:{TITLE_DATE_LINE}|\s*[_|—-]+\s*Ministry of Foreign Affairs"
+        r"(?: of the People['’]s Republic of China)?)+\s*$"
+    ),
     # The old layout leaves #News_Body_Time empty: the date is then in the heading.
-    date_selectors=("#News_Body_Time", ".time", "h2.title", "h1", "title"),
+    date_selectors=("#News_Body_Time", ".xltime", ".time", "h2.title", "h1", "title"),
     body_selectors=BODY,
     drop_selectors=DROP,
     chrome_lines=(
