@@ -459,6 +459,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_probe(args: argparse.Namespace) -> int:
+    from . import probe  # the HTML parser and the network stack: imported when needed
+    from .fetch import FetchError
+
+    try:
+        selectors = probe.selector_overrides(args.selector or [])
+        probe.profile_named(args.profile, selectors)
+        settings = probe.monitor_settings(args.config)
+        doc = probe.read_target(args.target, settings, args.base_url)
+    except probe.ProbeError as exc:
+        raise UsageError(str(exc)) from None
+    except FetchError as exc:
+        print(f"error: {probe.clean(str(exc))}", file=sys.stderr)
+        return EXIT_FETCH
+    report = probe.probe(
+        doc.html, doc.url, args.profile, selectors, doc.encoding, doc.base_url_missing
+    )
+    print(probe.to_json(report) if args.json else probe.format_text(report))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="briefing-monitor",
@@ -523,6 +544,19 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("demo", cmd_demo, "run offline on the seeds/ press room: baseline, edits, alerts")
     sp.add_argument("--seeds", help=argparse.SUPPRESS)
     sp.add_argument("--state", help="keep the demo's state here (default: a new temp folder)")
+    sp = add("probe", cmd_probe, "show what the monitor makes of one page; stores nothing")
+    sp.add_argument("target", metavar="URL-OR-FILE", help="a page's address or a saved page")
+    sp.add_argument(
+        "--profile", default="generic", help="scio, mfa-en, mfa-zh or generic (default)"
+    )
+    sp.add_argument(
+        "--selector",
+        action="append",
+        metavar="FIELD=CSS",
+        help="as under [source.selectors], on top of the profile (repeatable)",
+    )
+    sp.add_argument("--base-url", metavar="URL", help="where a saved file came from (its links)")
+    sp.add_argument("--json", action="store_true")
     return p
 
 
