@@ -17,7 +17,7 @@ from . import alerts
 from .diff import diff_transcripts
 from .fingerprint import from_text
 from .html_page import document, e, external_link, href, stamp
-from .model import Briefing, CycleReport, EventKind, Paragraph
+from .model import REPROCESSED, Briefing, CycleReport, EventKind, Paragraph, Version
 from .store import Store, StoreCorrupt, atomic_write
 from .worddiff import Block, align, hunks, where
 
@@ -144,13 +144,14 @@ def briefing_page(store: Store, b: Briefing) -> str:
             links.insert(0, f'<a href="#edit-v{v.number}">what changed</a>')
             if (folder / f"v{v.number:03d}.diff").is_file():
                 links.append(f'<a href="{href(f"v{v.number:03d}.diff")}">v{v.number:03d}.diff</a>')
-        what = "first recorded" if v.number == 1 else "edited"
+        what = _what(v, b.versions[v.number - 2] if v.number > 1 else None)
         body.append(
             f"<li>{e(stamp(v.fetched_at))}: version {v.number}, {what} · {v.pages} pages · "
             f"{v.words:,} words <small>sha256 {e(v.sha256[:12])}</small><br>"
             f'<span class="noprint">{" · ".join(links)}</span></li>'
         )
     body.append("</ol>")
+    body += _documents(store, b)
     edits = []
     for prev, v in zip(b.versions, b.versions[1:], strict=False):
         old, new = texts.get(prev.number), texts.get(v.number)
@@ -171,6 +172,40 @@ def briefing_page(store: Store, b: Briefing) -> str:
         )
     nav = f'<a href="../../{PAGE}">Archive</a> › <a href="../{PAGE}">{e(b.source)}</a>'
     return document(b.title or b.briefing_id, "\n".join(body), nav)
+
+
+def _what(v: Version, before: Version | None) -> str:
+    """How a version came to be, in the words of the event it made."""
+    if v.reprocessed:
+        return "re-read by a newer version of the monitor (the site did not change; no alert)"
+    kind = {"notice": "notice", "topic": "topic page", "transcript": "transcript"}.get(v.kind)
+    if before is None:
+        return "first recorded" + (f" ({kind})" if kind else "")
+    if v.kind == "transcript" and before.kind in ("topic", "notice"):
+        return "transcript published"
+    if before.title and v.title and v.title != before.title:
+        return f"retitled (was “{e(before.title)}”)"
+    return "edited"
+
+
+def _documents(store: Store, b: Briefing) -> list[str]:
+    """The other documents of this briefing (a notice filed here), with their versions."""
+    docs = [d for d in store.documents(b.source) if d.parent == b.briefing_id]
+    if not docs:
+        return []
+    items = []
+    for d in docs:
+        sub = Path(d.folder).name
+        texts = " · ".join(
+            f'<a href="{href(sub, f"v{v.number:03d}.txt")}">v{v.number:03d}.txt</a>'
+            for v in d.versions
+        )
+        items.append(
+            f"<li>{e(d.kind or 'document')} <b>{e(d.title)}</b> "
+            f"(<code>{e(d.source)}/{e(d.briefing_id)}</code>), first seen "
+            f"{e(stamp(d.first_seen))}: {external_link(d.url)}<br>{texts}</li>"
+        )
+    return ["<h2>Documents of this briefing</h2>\n<ul>" + "".join(items) + "</ul>"]
 
 
 def diff_document(store: Store, b: Briefing, a: int, c: int) -> str:
@@ -278,6 +313,14 @@ def _source_facts(store: Store, source: str) -> tuple[str, str]:
     return stamp(state.get("last_check", "")), str(state.get("last_error", ""))
 
 
+def _fault(store: Store, source: str) -> dict[str, str] | None:
+    """A source-level fault the last check found (the layout changed, error pages)."""
+    try:
+        return store.source_state(source).get("fault") or None
+    except StoreCorrupt:
+        return None
+
+
 def index_page(store: Store, items: Sequence[Briefing], now: datetime) -> str:
     sources = sorted({b.source for b in items} | _state_sources(store))
     rows = [(b, href(*rel, PAGE)) for b in _newest_first(items) if (rel := _rel(store, b))]
@@ -292,8 +335,14 @@ def index_page(store: Store, items: Sequence[Briefing], now: datetime) -> str:
             f'<td class="num">{edited}</td><td class="num hide">{removed}</td>'
             f'<td class="date">{e(last)}</td><td class="hide">{e(error) or "-"}</td></tr>'
         )
+    alarms = "".join(
+        f'<p class="alarm"><b>{e(s)}</b>: {e(fault["message"])} (since {e(stamp(fault["since"]))})'
+        "</p>\n"
+        for s in sources
+        if (fault := _fault(store, s))
+    )
     body = (
-        f'<h1>Briefing archive</h1>\n<p class="muted">{len(items)} briefings from '
+        f'<h1>Briefing archive</h1>\n{alarms}<p class="muted">{len(items)} briefings from '
         f"{len(sources)} source{'s' if len(sources) != 1 else ''}. Page written "
         f"{e(stamp(now.isoformat()))}.</p>\n<h2>Sources</h2>\n"
         '<div class="scroll"><table><thead><tr><th>Source</th><th class="num">Briefings</th>'
@@ -331,9 +380,15 @@ def page_path(store: Store, b: Briefing) -> Path:
 
 
 def changed_briefings(reports: Iterable[CycleReport]) -> set[tuple[str, str]]:
-    """The (source, briefing id) pairs a cycle found new, edited or removed."""
-    kinds = (EventKind.NEW, EventKind.EDITED, EventKind.REMOVED)
-    return {(e.source, e.briefing_id) for r in reports for e in r.events if e.kind in kinds}
+    """The (source, briefing id) pairs a cycle recorded something for: an event, or a
+    version re-read quietly by a newer monitor."""
+    quiet = (EventKind.UNCHANGED, EventKind.ERROR)
+    return {
+        (e.source, e.briefing_id)
+        for r in reports
+        for e in r.events
+        if e.kind not in quiet or e.details == REPROCESSED
+    }
 
 
 def render_archive(

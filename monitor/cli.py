@@ -144,8 +144,9 @@ def _briefings(cfg: config_mod.Config, source: str | None = None) -> tuple[Store
 
 def _find(cfg: config_mod.Config, handle: str) -> tuple[Store, Briefing]:
     source, _, bid = handle.rpartition("/")
-    store, items = _briefings(cfg, source or None)
-    matches = [b for b in items if b.briefing_id == bid]
+    store = Store(cfg.monitor.state_dir)
+    # Every document has a handle: a notice keeps its own after it is filed under a briefing.
+    matches = [b for b in store.documents(source or None) if b.briefing_id == bid]
     if not matches:
         raise UsageError(f"no briefing {handle!r}; `briefing-monitor history` lists the handles")
     if len(matches) > 1:
@@ -401,6 +402,25 @@ def cmd_notify_test(args: argparse.Namespace) -> int:
     return EXIT_OK if not failures else EXIT_FETCH
 
 
+def cmd_accept(args: argparse.Namespace) -> int:
+    """Take a source's new layout as right: its next check re-records what was held back,
+    quietly (versions marked reprocessed), and the fault is cleared."""
+    cfg = _load(args)
+    if args.source not in {s.name for s in cfg.sources}:
+        raise UsageError(f"no source {args.source!r} in {cfg.path}")
+    store = Store(cfg.monitor.state_dir)
+    with store.locked():
+        state = store.source_state(args.source)
+        fault = state.get("fault")
+        state["accept"] = True
+        store.save_source_state(args.source, state)
+    if fault:
+        print(f"{args.source}: the next check takes the layout as it is now ({fault['message']})")
+    else:
+        print(f"{args.source}: no fault now; the next check takes the layout as it is anyway")
+    return 0
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from .fingerprint import fingerprint
 
@@ -408,7 +428,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
     store = Store(cfg.monitor.state_dir)
     problems: list[str] = []
     checked = 0
-    for meta in sorted(store.root.glob("archive/*/*/meta.json")):
+    for meta in sorted(store.root.glob("archive/*/*/meta.json")) + sorted(
+        store.root.glob("archive/*/*/*/meta.json")
+    ):
         try:
             b = store.load_meta(meta)
         except StoreCorrupt as exc:
@@ -536,6 +558,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--format", choices=["jsonl"], default="jsonl")
     sp.add_argument("--source", help="only this source")
     sp.add_argument("--output", "-o", metavar="FILE", help="write here (default: stdout)")
+    sp = add("accept", cmd_accept, "take a source's changed layout as right (clears its fault)")
+    sp.add_argument("source")
     sp = add("verify", cmd_verify, "check the state directory: every meta.json and version hash")
     sp.add_argument("--json", action="store_true")
     add("validate", cmd_validate, "check the config file and print what it sets up")

@@ -17,12 +17,14 @@ from .detect import Decision, decide, drift, drift_message, is_wave, listing_dri
 from .diff import diff_transcripts
 from .discover import discover
 from .documents import (
+    ERROR_PAGE_WORDS,
     Candidate,
     Reading,
     announcement,
     classify,
     held_time,
     link_notice,
+    lost_its_text,
     reads_like_error_page,
 )
 from .extract import (
@@ -38,6 +40,7 @@ from .extract import (
 from .fetch import Fetcher, FetchError
 from .fingerprint import fingerprint, fold, from_text, to_text
 from .model import (
+    REPROCESSED,
     Briefing,
     CycleReport,
     DocKind,
@@ -124,6 +127,8 @@ async def check_briefing(
     t = _transcript(bid, url, texts, listing)
     reading = Reading(t.title, [p.text for p in t.paragraphs], t.body_via, t.date)
     kind = classify(reading).kind
+    if record is not None and record.latest and lost_its_text(record.latest.words, reading):
+        kind = DocKind.ERROR_PAGE
     if kind is DocKind.ERROR_PAGE:
         if record is None:
             return Outcome(
@@ -152,7 +157,8 @@ def _error_page(html: str) -> bool:
     soup = parse(html)
     title = fold(soup.title.get_text(" ")) if soup.title else ""
     lines = [fold(x) for x in soup.get_text("\n").splitlines() if fold(x)]
-    return reads_like_error_page(Reading(title, lines, FALLBACK))
+    doc = Reading(title, lines, FALLBACK)
+    return reads_like_error_page(doc) or (doc.words <= ERROR_PAGE_WORDS and doc.turns == 0)
 
 
 def _error(ctx: _Context, bid: str, url: str, record: Briefing | None, error: str) -> Event:
@@ -202,7 +208,7 @@ def _detect_and_store(
         date, time, lead = said.date or t.date, said.time, said.summary
     elif kind in (DocKind.TOPIC, DocKind.TRANSCRIPT):
         time = held_time(reading)
-        lead = _lead(kind, reading)
+        lead = _lead(reading) if kind is DocKind.TOPIC else ""
     diff = None
     quiet = False  # recorded by a baseline: the back catalogue is not news
     if record is None:
@@ -274,7 +280,9 @@ def _detect_and_store(
         lead=lead,
         words=reading.words if decision.kind is not EventKind.EDITED else 0,
     )
-    if kind is DocKind.TOPIC and decision.kind is EventKind.NEW:
+    if decision.reprocessed:
+        event = replace(event, details=REPROCESSED, words=0)
+    elif kind is DocKind.TOPIC and decision.kind is EventKind.NEW:
         event = replace(event, details=("transcript to follow",), words=0)
     elif kind is DocKind.TRANSCRIPT and decision.kind is EventKind.NEW:
         event = replace(event, details=("with its transcript",))
@@ -305,10 +313,10 @@ def _detect_and_store(
     return Outcome(event, record)
 
 
-def _lead(kind: DocKind, reading: Reading) -> str:
-    """One line on what a new briefing says: its first lines, clipped."""
-    head = " · ".join(p for p in reading.paragraphs[:3] if len(p) < 200)
-    return head[:300]
+def _lead(reading: Reading) -> str:
+    """One line on what a new briefing's page says: its first lines (not the headings)."""
+    head = [p for p in reading.paragraphs[:6] if len(p.split()) > 2 and len(p) < 300]
+    return " · ".join(head[:3])[:400]
 
 
 def _touch(

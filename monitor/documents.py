@@ -124,13 +124,23 @@ def _header_lines(paragraphs: Sequence[str]) -> int:
 
 
 def reads_like_error_page(doc: Reading) -> bool:
-    """A short page that says it is an error, or a bare one that lost its text: no body
-    container, no speaker, a few words. Whatever the site's wording, a transcript never
-    looks like this."""
-    n = doc.words
-    if n <= ERROR_PAGE_WORDS and _ERROR.search(doc.title + "\n" + doc.text):
-        return doc.turns < 2
-    return doc.body_via == "fallback" and n <= BARE_PAGE_WORDS and doc.turns == 0
+    """A short page that says it is an error ("not found", "has been deleted", 页面不存在)."""
+    return (
+        doc.words <= ERROR_PAGE_WORDS
+        and doc.turns < 2
+        and bool(_ERROR.search(doc.title + "\n" + doc.text))
+    )
+
+
+def lost_its_text(before_words: int, doc: Reading) -> bool:
+    """A document that had a text and now reads as a bare page: no body container, no
+    speaker, a few words. Whatever the site's wording, that is its error page."""
+    return (
+        before_words > 2 * BARE_PAGE_WORDS
+        and doc.body_via == "fallback"
+        and doc.words <= BARE_PAGE_WORDS
+        and doc.turns == 0
+    )
 
 
 @dataclass(frozen=True)
@@ -151,7 +161,9 @@ _VENUE = re.compile(r"^(?:venue|address|place|地点)\s*[:：]\s*(?P<v>.+)$", re
 
 def announcement(doc: Reading) -> Announcement:
     text = " ".join(doc.paragraphs)
-    date = find_date(text) or find_date(doc.title)
+    # The day it will be held is in the sentence that announces it, not in the date line.
+    announcing = next((p for p in doc.paragraphs if _NOTICE.search(p) and find_date(p)), "")
+    date = find_date(announcing) or find_date(doc.title) or find_date(text)
     m = _TIME.search(doc.title + " " + text)
     time = _clock(m) if m else ""
     who = _WHO.search(text)

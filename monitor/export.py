@@ -16,7 +16,7 @@ def export_jsonl(store: Store, out: TextIO, source: str | None = None) -> int:
 
     `text` is the stored normalised text (vNNN.txt, with "--- page N ---" between pages)."""
     lines = 0
-    for b in store.briefings(source):
+    for b in store.documents(source):
         for v in b.versions:
             row = {
                 "source": b.source,

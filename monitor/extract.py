@@ -221,17 +221,33 @@ def held_date(title: str, paragraphs: Sequence[str]) -> str | None:
     return None
 
 
+_CONTAINERS = {"div", "article", "section", "td", "main"}
+
+
 def _body(soup: BeautifulSoup, profile: Profile, tags: Sequence[Tag]) -> tuple[Tag, str]:
     for sel in profile.body_selectors:
         node = _select_one(soup, sel, tags)
         if node is not None and fold(node.get_text(" ")):
             return node, sel
-    # Fallback for an unknown or changed layout: the element holding the most paragraphs.
-    best, best_count = None, 0
-    for node in soup.find_all(["div", "article", "section", "td", "main"]):
-        count = sum(1 for p in node.find_all("p", recursive=False) if fold(p.get_text(" ")))
-        if count > best_count:
-            best, best_count = node, count
+    # Fallback for an unknown or changed layout: the densest block of paragraph text. Each
+    # paragraph counts for its container and half for the one around it, so a page whose
+    # text is split in sections (a topic page: date line, lead, speakers, chairperson) is
+    # read whole rather than section by section.
+    score: dict[int, float] = {}
+    nodes: dict[int, Tag] = {}
+    for p in soup.find_all("p"):
+        size = len(fold(p.get_text(" ")))
+        if not size:
+            continue
+        parent = p.parent
+        for weight in (1.0, 0.5):
+            if not isinstance(parent, Tag):
+                break
+            if parent.name in _CONTAINERS:
+                score[id(parent)] = score.get(id(parent), 0.0) + size * weight
+                nodes[id(parent)] = parent
+            parent = parent.parent
+    best = nodes[max(score, key=score.__getitem__)] if score else None
     if best is None:
         wanted = ", ".join(profile.body_selectors) or "a transcript body"
         raise ExtractError(f"no transcript text: none of {wanted} found and no paragraphs")

@@ -20,6 +20,7 @@ h2{font-size:1.2rem;margin:2rem 0 .5rem;border-bottom:1px solid var(--line)}
 h3{font-size:1.05rem;margin:1.5rem 0 .25rem}
 nav{font-size:.9rem;color:var(--muted)}
 small,.muted{color:var(--muted)}
+.alarm{border:2px solid #b42318;border-radius:.3rem;padding:.5rem .7rem;background:#fef3f2}
 table{border-collapse:collapse;width:100%;font-size:.92rem}
 th,td{text-align:left;vertical-align:top;padding:.35rem .4rem;border-bottom:1px solid var(--line)}
 th{font-weight:600;white-space:nowrap}

@@ -122,6 +122,9 @@ class EventKind(StrEnum):
     UNCHANGED = "unchanged"  # never alerted
 
 
+# The details of an unchanged event whose check stored a version re-read by a newer monitor.
+REPROCESSED = ("reprocessed",)
+
 # The kinds a channel can ask for (`events = [...]`), in the order of a briefing's life.
 ALERT_KINDS = tuple(k.value for k in EventKind if k is not EventKind.UNCHANGED)
 

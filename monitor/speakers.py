@@ -40,6 +40,12 @@ _NOT_SPEAKERS = {
     "audio",
     "file photo",
     "see also",
+    # A briefing's header block ("Speakers: Mr. ...", "Chairperson: ..."), not its turns.
+    "speaker",
+    "speakers",
+    "chairperson",
+    "venue",
+    "address",
 }
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # A Chinese label names a person, a role or a news outlet ("耿爽", "问", "路透社记者",

@@ -71,6 +71,7 @@ def collect_status(
                 "alerted": h.alerted,
                 "briefings": n_briefings,
                 "versions": n_versions,
+                "fault": state.get("fault") or None,
             }
         )
     return {
@@ -135,9 +136,16 @@ def format_status(status: Mapping[str, Any]) -> str:
                 s["last_error"] or "-",
             )
         )
+    faults = [
+        f"{s['name']}: since {local(s['fault']['since'])}: {s['fault']['message']}\n"
+        f"  (clears by itself when the site looks as before; if the new layout reads right, "
+        f"`briefing-monitor accept {s['name']}`)"
+        for s in status["sources"]
+        if s.get("fault")
+    ]
     n = status["outbox"]
     tail = f"outbox: {n} alert{'s' * (n != 1)} waiting; state in {status['state_dir']}"
-    return "\n".join([head, _table(rows), tail])
+    return "\n".join([head, _table(rows), *faults, tail])
 
 
 # -- commands ---------------------------------------------------------------------------------
