@@ -23,8 +23,8 @@ from .documents import (
     announcement,
     classify,
     held_time,
-    link_notice,
     lost_its_text,
+    match_briefing,
     reads_like_error_page,
 )
 from .extract import (
@@ -73,6 +73,7 @@ class _Context:
     now: datetime
     baseline: bool
     pending: frozenset[str] = frozenset()  # listed at the baseline but not read then
+    waiting: tuple[Candidate, ...] = ()  # topic pages still without their transcript
     accepted: bool = False  # the operator accepted the site's new layout (`accept`)
 
     @property
@@ -90,6 +91,7 @@ class Outcome:
     gone: str = ""  # why it looks removed (applied later, unless the site is at fault)
     drift: str = ""  # why its reading was held back: the layout changed (detect.drift)
     ignored: str = ""  # the kind of a document that is never tracked (a photo, news)
+    file_under: str = ""  # the briefing this new document belongs to (its transcript)
 
 
 async def check_briefing(
@@ -211,9 +213,15 @@ def _detect_and_store(
         lead = _lead(reading) if kind is DocKind.TOPIC else ""
     diff = None
     quiet = False  # recorded by a baseline: the back catalogue is not news
+    parent: Candidate | None = None
     if record is None:
         baseline = quiet = ctx.baseline or t.briefing_id in ctx.pending
         decision = Decision(new_event(kind))
+        if kind is DocKind.TRANSCRIPT:  # published apart from its topic page?
+            found = match_briefing(date, time, t.title, ctx.waiting, min_common=2)
+            parent = next((c for c in ctx.waiting if c.briefing_id == found), None)
+            if parent is not None:
+                decision = Decision(EventKind.TRANSCRIPT)
         record = Briefing(
             source=ctx.source.name,
             briefing_id=t.briefing_id,
@@ -280,6 +288,10 @@ def _detect_and_store(
         lead=lead,
         words=reading.words if decision.kind is not EventKind.EDITED else 0,
     )
+    if parent is not None:  # the briefing's alert: its title, its handle
+        event = replace(
+            event, briefing_id=parent.briefing_id, title=parent.text, document=t.briefing_id
+        )
     if decision.reprocessed:
         event = replace(event, details=REPROCESSED, words=0)
     elif kind is DocKind.TOPIC and decision.kind is EventKind.NEW:
@@ -310,7 +322,7 @@ def _detect_and_store(
         number,
         len(pages),
     )
-    return Outcome(event, record)
+    return Outcome(event, record, file_under=parent.briefing_id if parent else "")
 
 
 def _lead(reading: Reading) -> str:
@@ -444,6 +456,13 @@ async def check_source(
         pending=frozenset(state.get("pending_baseline", ())),
         accepted=bool(state.get("accept")),
     )
+    known = {b.briefing_id: b for b in store.documents(source.name)}
+    transcribed = {d.parent for d in known.values() if d.kind == DocKind.TRANSCRIPT}
+    ctx.waiting = tuple(
+        Candidate(b.briefing_id, b.date, b.time, b.title)
+        for b in known.values()
+        if b.kind == DocKind.TOPIC and not b.parent and b.briefing_id not in transcribed
+    )
     report = CycleReport(source.name, baseline=ctx.baseline)
     limit = source.max_index_pages or config.monitor.max_index_pages
     start = fetcher.requests
@@ -459,13 +478,12 @@ async def check_source(
         _save_state(store, source.name, state, now, report)
         return report
     ignored: dict[str, str] = state.get("ignored", {})
-    known = {b.briefing_id: b for b in store.documents(source.name)}
     listed = {i.briefing_id: i for i in listings if i.briefing_id not in ignored}
     ids = [
         bid
         for bid in list(listed) + [b for b in known if b not in listed]
         if bid not in known
-        or (not known[bid].parent and is_due(known[bid], now, config.monitor.recheck))
+        or (_rechecked(known[bid]) and is_due(known[bid], now, config.monitor.recheck))
     ]
     done = 0
 
@@ -487,6 +505,9 @@ async def check_source(
         raise
     faults = _settle(ctx, outcomes, known, len(listings), state)
     _link_notices(ctx, outcomes)
+    for o in outcomes:
+        if o.file_under and o.record is not None and o.file_under in known:
+            store.file_under(o.record, known[o.file_under])
     _faults(ctx, state, faults)
     for o in outcomes:
         if o.ignored:
@@ -506,6 +527,11 @@ async def check_source(
     report.requests = fetcher.requests - start
     _save_state(store, source.name, state, now, report)
     return report
+
+
+def _rechecked(doc: Briefing) -> bool:
+    """A notice filed under its briefing has said what it had to say."""
+    return not (doc.parent and doc.kind == DocKind.NOTICE)
 
 
 MAX_IGNORED = 5000  # photo and news ids remembered, so they are not fetched again
@@ -599,7 +625,7 @@ def _link_notices(ctx: _Context, outcomes: list[Outcome]) -> None:
         if not notice.latest:
             continue
         text = ctx.store.read_version(notice, notice.latest.number)
-        target = link_notice(notice.date, notice.time, text, candidates)
+        target = match_briefing(notice.date, notice.time, text, candidates)
         if target in by_id:
             ctx.store.file_under(notice, by_id[target])
             log.info(

@@ -196,23 +196,29 @@ _TOKEN = re.compile(r"[A-Za-z]{4,}|[\u3400-\u9fff]{2}")
 _STOP = {"scio", "press", "conference", "briefing", "will", "hold", "notice", "media", "brief"}
 
 
-def link_notice(
-    notice_date: str | None, notice_time: str, notice_text: str, briefings: Iterable[Candidate]
+def match_briefing(
+    date: str | None,
+    time: str,
+    text: str,
+    briefings: Iterable[Candidate],
+    min_common: int = 0,
 ) -> str | None:
-    """The id of the briefing a notice announces: same day (and time, when both say one),
-    then the most words of topic and names in common. None when nothing fits."""
-    if not notice_date:
+    """The id of the briefing a document belongs to (a notice announces it, a transcript
+    published apart is its text): the same day (and time, when both say one), then the most
+    words of topic and names in common, at least `min_common`. None when nothing fits or
+    two fit as well."""
+    if not date:
         return None
-    same_day = [b for b in briefings if b.date == notice_date]
-    if notice_time:
-        timed = [b for b in same_day if not b.time or b.time == notice_time]
+    same_day = [b for b in briefings if b.date == date]
+    if time:
+        timed = [b for b in same_day if not b.time or b.time == time]
         same_day = timed or same_day
-    if len(same_day) <= 1:
-        return same_day[0].briefing_id if same_day else None
-    want = _tokens(notice_text)
+    want = _tokens(text)
     scored = sorted(((len(want & _tokens(b.text)), b.briefing_id) for b in same_day), reverse=True)
-    best, runner_up = scored[0], scored[1]
-    return best[1] if best[0] > runner_up[0] else None
+    scored = [s for s in scored if s[0] >= min_common]
+    if len(scored) > 1 and scored[0][0] == scored[1][0]:
+        return None
+    return scored[0][1] if scored else None
 
 
 @dataclass(frozen=True)

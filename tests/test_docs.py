@@ -45,7 +45,7 @@ def test_example_config_is_valid_once_its_secrets_exist(
     cfg = config.load(ROOT / "config.example.toml")
     assert [s.profile for s in cfg.sources] == ["scio", "mfa-en", "mfa-zh"]
     assert cfg.channels[1].urls == ("slack://T1/B2/C3",)
-    assert cfg.channels[1].events == ("new", "edited", "removed")
+    assert cfg.channels[1].events == ("new", "transcript", "edited", "removed")
 
 
 def test_every_config_key_is_documented_in_the_readme() -> None:
@@ -63,5 +63,22 @@ def test_every_config_key_is_documented_in_the_readme() -> None:
         "urls_file",
         "tags",
         "events",
+        "also_track",
     ):
         assert f"`{key}`" in README, key
+
+
+def test_the_readme_kinds_table_is_the_code_s() -> None:
+    from monitor import alerts
+    from monitor.model import ALERT_KINDS, EventKind
+
+    rows = {
+        m["kind"]: (m["label"], m["type"])
+        for m in re.finditer(
+            r"^\| `(?P<kind>[a-z]+)` \| (?P<label>[^|]+) \| (?P<type>\w+) \|", README, re.M
+        )
+    }
+    assert set(rows) == set(ALERT_KINDS) == set(config.EVENT_KINDS)
+    for kind in ALERT_KINDS:
+        k = EventKind(kind)
+        assert rows[kind] == (alerts.LABELS[k], alerts.NOTIFY_TYPES[k]), kind

@@ -208,3 +208,31 @@ def test_channels_take_the_kinds_they_ask_for(tmp_path: Path) -> None:
         assert at(m, 1) == [] and at(m, 2) == []  # announced, new: not for this channel
         assert [t.split(":")[0] for t in at(m, 3)] == ["[scio] Transcript published"]
         assert [t.split(":")[0] for t in at(m, 4)] == ["[scio] Edited"]
+
+
+def test_a_transcript_published_as_its_own_page_is_filed_under_its_topic_page(
+    press_room: Monitor, tmp_path: Path
+) -> None:
+    m = press_room
+    m.check()
+    at(m, 2)  # the topic page, no transcript yet
+    later = tmp_path / "later"
+    pr.build(later, 3)
+    # The transcript appears as a page of its own (as china.org.cn publishes them), listed.
+    page = "pressroom/2026-06/19/content_205330001.html"
+    (m.site_dir / page).parent.mkdir(parents=True, exist_ok=True)
+    (m.site_dir / page).write_text((later / pr.path_of(pr.LIFECYCLE_ID)).read_text())
+    listing = m.site_dir / pr.LISTING
+    item = f'<li><a href="2026-06/19/content_205330001.html">{pr.TITLE}</a></li>'
+    listing.write_text(
+        listing.read_text().replace('<ul class="list-items">', f'<ul class="list-items">{item}', 1)
+    )
+    report = m.check()
+    assert report.errors == []
+    titles = m.receiver.titles()
+    assert len(titles) == 1 and titles[0].startswith(f"[scio] Transcript published: {pr.TITLE} — ")
+    doc = next(d for d in m.store.documents() if d.briefing_id == "205330001")
+    assert doc.parent == pr.LIFECYCLE_ID and doc.kind == "transcript"
+    assert doc.folder.startswith(m.briefing(pr.LIFECYCLE_ID).folder + "/")
+    m.check()
+    assert m.receiver.titles() == []
