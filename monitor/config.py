@@ -314,6 +314,8 @@ def _selector(t: _Table, key: str, value: str | list[Any] | None) -> None:
     if value is None:
         return
     items = [value] if isinstance(value, str) else value
+    if key == "link_pattern" and not isinstance(value, str):
+        raise t.error(key, "must be one regular expression (a string), not a list")
     if not items or not all(isinstance(v, str) and v.strip() for v in items):
         raise t.error(key, "must be a non-empty string or a list of non-empty strings")
     for v in items:

@@ -520,6 +520,7 @@ async def check_source(
     if ctx.baseline or ctx.pending:
         # Listed at the baseline but not read then: recorded quietly when they first are.
         failed = {e.briefing_id for e in report.events if e.kind is EventKind.ERROR}
+        failed = failed if ctx.baseline else set()  # after the baseline, new is news
         state["pending_baseline"] = sorted(
             (ctx.pending | failed) - {o.event.briefing_id for o in outcomes if o.record}
         )

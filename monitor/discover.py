@@ -83,7 +83,8 @@ def next_index_pages(
                 out.setdefault(link, None)
     if profile.index_same_stem:
         for link in _same_stem_links(soup, url):
-            out.setdefault(link, None)
+            if pattern is None or pattern.search(link):
+                out.setdefault(link, None)
     return list(out)
 
 

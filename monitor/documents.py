@@ -98,13 +98,17 @@ def classify(doc: Reading) -> Classification:
     n, turns = doc.words, doc.turns
     head = doc.title + "\n" + "\n".join(doc.paragraphs[:6])
     if reads_like_error_page(doc):
-        return Classification(DocKind.ERROR_PAGE, f"{n} words that read like a 'not found' page")
+        return Classification(
+            DocKind.ERROR_PAGE, f"{_plural(n, 'word')} that read like a 'not found' page"
+        )
     labels = set(doc.labels)
     if (turns >= 3 and (len(labels) >= 2 or n >= TRANSCRIPT_WORDS)) or (
         turns >= 1 and n >= LONG_TRANSCRIPT_WORDS
     ):
         return Classification(
-            DocKind.TRANSCRIPT, f"{turns} speaker turns by {len(labels)} speakers, {n} words"
+            DocKind.TRANSCRIPT,
+            f"{_plural(turns, 'speaker turn')} by {_plural(len(labels), 'speaker')}, "
+            f"{_plural(n, 'word')}",
         )
     if _NOTICE.search(head) and turns < 2:
         return Classification(DocKind.NOTICE, "announces a press conference to come")
@@ -114,9 +118,16 @@ def classify(doc: Reading) -> Classification:
         _header_lines(doc.paragraphs) or _TIME.search(head) or doc.date or find_date(head)
     ):
         return Classification(
-            DocKind.TOPIC, f"a briefing's title and date with {turns} turns, {n} words"
+            DocKind.TOPIC,
+            f"a briefing's title and date with {_plural(turns, 'turn')}, {_plural(n, 'word')}",
         )
-    return Classification(DocKind.OTHER, f"no briefing title, notice or turns ({n} words)")
+    return Classification(
+        DocKind.OTHER, f"no briefing title, notice or turns ({_plural(n, 'word')})"
+    )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'s' if n != 1 else ''}"
 
 
 def _header_lines(paragraphs: Sequence[str]) -> int:

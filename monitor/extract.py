@@ -88,6 +88,7 @@ _DATE_PATTERNS = (
 EXTRACTOR_VERSION = 2
 
 FALLBACK = "fallback"  # body_via when no body selector matched
+HELD = "title or header line"  # date_via when the day it was held was read from the text
 
 
 class ExtractError(Exception):
@@ -317,7 +318,7 @@ def _extract(soup: BeautifulSoup, url: str, profile: Profile) -> PageText:
         paragraphs=tuple(paragraphs),
         published=published,
         title_via=title_via,
-        date_via="title or header line" if held else date_via,
+        date_via=HELD if held else date_via,
         body_via=body_via,
         dropped=tuple(dropped),
     )

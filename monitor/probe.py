@@ -21,7 +21,7 @@ from . import speakers
 from .diff import words
 from .discover import find_briefings, next_index_pages, safe_id
 from .documents import Reading, classify
-from .extract import FALLBACK, PageText, is_soft_404, parse, read_page
+from .extract import FALLBACK, HELD, PageText, is_soft_404, parse, read_page
 from .fetch import Fetcher, decode_html
 from .fingerprint import fold
 from .model import Listing
@@ -490,13 +490,10 @@ def _page_lines(r: ProbeReport) -> list[str]:
     ]
 
 
-_HELD_VIA = "title or header line"  # extract's date_via when the held date was found
-
-
 def _date(p: PageFacts) -> str:
     if not p.date:
         return "-"
-    if p.date_via == _HELD_VIA:
+    if p.date_via == HELD:
         return f"{p.date} (held: from the title or a header line)"
     return f"{p.date} (the publication stamp: no held date in the title or a header line)"
 
