@@ -137,3 +137,21 @@ def test_a_new_extractor_rerecords_changed_readings_quietly_and_the_archive_says
         assert "re-read by a newer version of the monitor" in page
     monitor.check()
     assert monitor.receiver.titles() == []
+
+
+def test_the_sites_error_page_is_a_removal_never_an_edit_titled_with_the_sites_name(
+    monitor: Monitor,
+) -> None:
+    monitor.check()
+    error_page = (
+        "<html><head><title>China.org.cn</title></head><body><div id='top_nav'>"
+        "<a href='/'>Home</a></div><p>Sorry, the page you requested does not exist or has "
+        "been deleted.</p><div id='footer'>Copyright China.org.cn</div></body></html>"
+    )
+    (monitor.site_dir / TRADE).write_text(error_page, encoding="utf-8")
+    monitor.check()
+    assert monitor.receiver.titles() == []
+    monitor.check()
+    assert monitor.receiver.titles() == [f"[scio] Removed: {TRADE_TITLE}"]
+    b = monitor.briefing("117366105")
+    assert b.title == TRADE_TITLE and b.status == "removed" and len(b.versions) == 1
