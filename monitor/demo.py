@@ -2,7 +2,9 @@
 
 Serve a copy of seeds/site on 127.0.0.1, baseline it, change the site the way the real one
 changes (seeds/after: a new briefing, a corrected figure, a dropped Q&A, chrome noise),
-check again, and show the alerts sent through Apprise to the console."""
+check again, then follow one briefing through its life (seeds/lifecycle: notice, topic page,
+transcript, edit) with a check after each step, and show the alerts sent through Apprise to
+the console."""
 
 from __future__ import annotations
 
@@ -20,6 +22,15 @@ from .sitesrv import SiteServer
 from .store import Store
 
 INDEX = "pressroom/node_9001234.htm"
+# The life-cycle briefing of seeds/lifecycle (its topic page node_N) and its notice.
+LIFECYCLE_BRIEFING, LIFECYCLE_NOTICE = "9013862", "117514263"
+# seeds/lifecycle/<step>, applied in order, and what each does to the site.
+LIFECYCLE_STEPS = (
+    ("1-notice", "A notice is posted: a press conference on the heating season, Oct. 16, 10 a.m."),
+    ("2-held", "The conference is held: its topic page (speakers, photos) tops the index."),
+    ("3-transcript", "Days later the transcript is appended to the same topic page."),
+    ("4-edited", "A figure in one official's answer is quietly corrected."),
+)
 
 _CONFIG = """\
 # Written by `briefing-monitor demo`.
@@ -82,19 +93,29 @@ def run_demo(seeds: Path | None = None, state: Path | None = None) -> int:
         shutil.copytree(seeds / "after", site, dirs_exist_ok=True)
         print("\n3. Second check: the alerts below were sent through Apprise (console://).")
         with store.locked():
-            second = asyncio.run(run_check(config, store))
-        print("\n   " + "\n   ".join(summarise(second)))
+            reports = asyncio.run(run_check(config, store))
+        print("\n   " + "\n   ".join(summarise(reports)))
+        print("\nThen one briefing's life, a check after each step:")
+        for n, (step, what) in enumerate(LIFECYCLE_STEPS, 4):
+            print(f"\n{n}. {what}")
+            shutil.copytree(seeds / "lifecycle" / step, site, dirs_exist_ok=True)
+            with store.locked():
+                step_reports = asyncio.run(run_check(config, store))
+            print("   " + "\n   ".join(summarise(step_reports)))
+            reports += step_reports
     sent = len(list((state / "outbox").glob("*.json")))
+    cli = f"briefing-monitor --config {config_path}"
     print(f"\nBrowse the history: open {state}/archive/index.html in a browser, or")
     print(f"  ls {state}/archive/scio")
-    print(f"  briefing-monitor --config {config_path} history")
-    print(f"  briefing-monitor --config {config_path} diff scio/117420451")
+    print(f"  {cli} history")
+    print(f"  {cli} diff scio/117420451")
+    print(f"  {cli} show scio/{LIFECYCLE_BRIEFING}   (and its notice: scio/{LIFECYCLE_NOTICE})")
     print(
         f"Done in {time.monotonic() - started:.1f} s"
         + (f"; {sent} alerts still in the outbox" if sent else "")
         + "."
     )
-    return 0 if not any(r.errors for r in first + second) else 3
+    return 0 if not any(r.errors for r in first + reports) else 3
 
 
 if __name__ == "__main__":

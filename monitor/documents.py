@@ -164,8 +164,8 @@ class Announcement:
 
 
 _WHO = re.compile(
-    r"(?P<who>[A-Z][^.。]{3,200}?)\s+will\s+(?:brief|introduce|present|answer)\b[^.。]*?"
-    r"(?:\bon\s+|\babout\s+)?(?P<what>[^.。]*)",
+    r"(?P<who>[A-Z][^.。]{3,200}?)\s+will\s+(?:brief|introduce|present)\b[^.。]*?"
+    r"\b(?:on|about)\s+(?P<what>[^.。]*?)(?:,?\s+and\s+(?:answer|take)\s+questions?)?\s*[.。]",
 )
 _VENUE = re.compile(r"^(?:venue|address|place|地点)\s*[:：]\s*(?P<v>.+)$", re.IGNORECASE)
 
@@ -188,7 +188,9 @@ def announcement(doc: Reading) -> Announcement:
         parts.append(venue)
     when = " ".join(x for x in (time, date or "") if x)
     summary = " · ".join(x for x in (when, *parts) if x)
-    return Announcement(date, time, summary[:300])
+    if len(summary) > 300:  # at a word, never mid-word
+        summary = summary[:300].rsplit(" ", 1)[0].rstrip(" ·,;") + " …"
+    return Announcement(date, time, summary)
 
 
 def held_time(doc: Reading) -> str:

@@ -81,7 +81,10 @@ class SiteServer(ThreadingHTTPServer):
         self.faults: dict[str, int | float] = {}
         self.requests = 0
         self.not_modified = 0
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        # A short poll interval: shutdown() waits for the next poll (0.5 s by default).
+        self._thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def resolve(self, url_path: str) -> Path | None:
         path = (self.root / unquote(url_path).lstrip("/")).resolve()

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Build the offline SCIO press room (seeds/site/) and its next-check overlay (seeds/after/).
+"""Build the offline SCIO press room (seeds/site/), its next-check overlay (seeds/after/) and
+the four overlays of one briefing's life cycle (seeds/lifecycle/).
 
 Run `python seeds/build.py`; the output is deterministic. Sources are seeds/text/*.txt, one
 briefing per file: a header of `key: value` lines, a blank line, then the pages.
@@ -21,6 +22,29 @@ leading spaces are kept as written; `[img: /path.jpg]` alone is a photo paragrap
 `=== drop in after ===` and `=== end drop ===` are left out in after/.
 
 after/ holds only the files whose after-state differs from site/.
+
+The life cycle: the one file seeds/text/event_*.txt is a briefing followed from its notice to an
+edit of its transcript. Its header has the same `key: value` lines:
+
+    node: 9013862                   topic page pressroom/node_N.html
+    date: 2024-10-16                the day it is held
+    time: 10 a.m.
+    title: SCIO press conference on ...
+    lead: Officials briefed ...     the topic page's one-sentence lead
+    speaker: Mr. Name | office      one line per speaker, in order
+    chair: Ms. Name | office
+    notice: 117514263               notice pressroom/YYYY-MM/DD/content_N.html
+    notice-date: 2024-10-14         the day the notice is published
+    notice-title: Notice of SCIO press conference on October 16 (10 a.m.)
+
+then a line `=== notice ===` and the notice's paragraphs, and a line `=== transcript ===` and
+the transcript's paragraphs, written as above (`Name:` labels; `[[old|new]]` reads "new" from
+the edit on). lifecycle/1-notice/, 2-held/, 3-transcript/ and 4-edited/ are applied in order
+on top of site/ + after/, and each holds only the files that change at that step:
+1 the notice, which the index lists first; 2 the topic page (dateline, lead, speakers,
+chairperson, photo strip, no transcript), listed above the notice; 3 the same topic page with
+the transcript appended; 4 the `[[old|new]]` edit. The index's other items and its pager stay
+as in after/ (page 1 lists the life-cycle documents above its four briefings).
 """
 
 from __future__ import annotations
@@ -33,6 +57,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 TEXT, SITE, AFTER = HERE / "text", HERE / "site", HERE / "after"
+LIFECYCLE = HERE / "lifecycle"
+STEPS = ("1-notice", "2-held", "3-transcript", "4-edited")
 INDEX_FILES = ("pressroom/node_9001234.htm", "pressroom/node_9001234_2.html")
 PER_INDEX_PAGE = 4
 MONTHS = (
@@ -133,9 +159,10 @@ class Briefing:
         return f"{self.folder}/{self.page_file(k)}"
 
 
-def comment(value: str) -> tuple[str, str]:
-    user, text = value.split("|", 1)
-    return user.strip(), text.strip()
+def pair(value: str) -> tuple[str, str]:
+    """`a | b` -> (a, b): a comment's user and text, a person's name and office."""
+    a, b = value.split("|", 1)
+    return a.strip(), b.strip()
 
 
 def parse(path: Path) -> Briefing:
@@ -145,9 +172,9 @@ def parse(path: Path) -> Briefing:
     for line in head.splitlines():
         key, value = (s.strip() for s in line.split(":", 1))
         if key == "comment":
-            b.comments.append(comment(value))
+            b.comments.append(pair(value))
         elif key.startswith("after-comment@"):
-            b.after_comments.setdefault(int(key.split("@")[1]), []).append(comment(value))
+            b.after_comments.setdefault(int(key.split("@")[1]), []).append(pair(value))
         elif key.startswith("after-related@"):
             b.after_related[int(key.split("@")[1])] = value.split()
         else:
@@ -183,8 +210,76 @@ def parse(path: Path) -> Briefing:
     return b
 
 
+@dataclass
+class Event:
+    """One briefing's life cycle: its notice, its topic page, the transcript appended later."""
+
+    node: str
+    date: str
+    time: str
+    title: str
+    lead: str
+    speakers: list[tuple[str, str]]  # ("Mr. Name", office)
+    chair: tuple[str, str]
+    notice: str
+    notice_date: str
+    notice_title: str
+    notice_text: list[Paragraph]
+    transcript: list[Paragraph]
+
+    @property
+    def topic_path(self) -> str:
+        return f"pressroom/node_{self.node}.html"
+
+    @property
+    def notice_path(self) -> str:
+        d = self.notice_date
+        return f"pressroom/{d[:7]}/{d[8:]}/content_{self.notice}.html"
+
+
+def paragraphs(section: str) -> list[Paragraph]:
+    blocks = re.split(r"\n[ \t]*\n", section.strip("\n"))
+    return [Paragraph([ln.rstrip() for ln in b.splitlines()]) for b in blocks if b.strip()]
+
+
+def parse_event(path: Path) -> Event:
+    head, body = path.read_text(encoding="utf-8").split("\n\n", 1)
+    fields: dict[str, str] = {}
+    speakers = []
+    for line in head.splitlines():
+        key, value = (s.strip() for s in line.split(":", 1))
+        if key == "speaker":
+            speakers.append(pair(value))
+        else:
+            fields[key] = value
+    parts = re.split(r"^=== (\w+) ===$", body, flags=re.M)
+    sections = dict(zip(parts[1::2], parts[2::2], strict=True))
+    e = Event(
+        node=fields["node"],
+        date=fields["date"],
+        time=fields["time"],
+        title=fields["title"],
+        lead=fields["lead"],
+        speakers=speakers,
+        chair=pair(fields["chair"]),
+        notice=fields["notice"],
+        notice_date=fields["notice-date"],
+        notice_title=fields["notice-title"],
+        notice_text=paragraphs(sections["notice"]),
+        transcript=paragraphs(sections["transcript"]),
+    )
+    edits = sum(len(EDIT.findall(line)) for p in e.transcript for line in p.lines)
+    assert edits == 1 and e.notice_date < e.date, (path, edits)  # one edit, a notice before
+    return e
+
+
 def esc(text: str) -> str:
     return html.escape(text, quote=False).replace("&amp;nbsp;", "&nbsp;")
+
+
+def pick(lines: list[str], new: bool) -> list[str]:
+    """The lines with each `[[old|new]]` read as old or as new."""
+    return [EDIT.sub(r"\2" if new else r"\1", s) for s in lines]
 
 
 def render_paragraph(lines: list[str]) -> str:
@@ -210,7 +305,7 @@ def render_article(b: Briefing, k: int, after: bool, by_id: dict[str, Briefing])
     for p in b.pages[k - 1]:
         if after and p.dropped:
             continue
-        body.append(render_paragraph([EDIT.sub(r"\2" if after else r"\1", s) for s in p.lines]))
+        body.append(render_paragraph(pick(p.lines, after)))
     if len(b.pages) > 1:
         body.append(pager(b, k))
     comments = b.comments + (b.after_comments.get(k, []) if after else [])
@@ -218,13 +313,12 @@ def render_article(b: Briefing, k: int, after: bool, by_id: dict[str, Briefing])
     items = [
         f'<li><a href="/{by_id[r].page_path(1)}">{esc(by_id[r].title)}</a></li>' for r in related
     ]
-    y, m, d = (int(x) for x in b.date.split("-"))
     return ARTICLE.format(
         nav=NAV,
         footer=FOOTER,
         title=esc(b.title),
         title_attr=html.escape(b.title),
-        long_date=f"{MONTHS[m - 1]} {d}, {y}",
+        long_date=long_date(b.date),
         body="\n".join(body),
         count=len(comments),
         comments="".join(
@@ -235,20 +329,34 @@ def render_article(b: Briefing, k: int, after: bool, by_id: dict[str, Briefing])
     )
 
 
-def render_index(listed: list[Briefing]) -> dict[str, str]:
+def long_date(iso: str) -> str:
+    y, m, d = (int(x) for x in iso.split("-"))
+    return f"{MONTHS[m - 1]} {d}, {y}"
+
+
+def index_item(path: str, title: str, date: str) -> str:
+    return (
+        f'<li><a href="{path.removeprefix("pressroom/")}" target="_blank">'
+        f'{esc(title)}</a><span class="date">{date}</span></li>'
+    )
+
+
+def render_index(
+    listed: list[Briefing], pinned: tuple[tuple[str, str, str], ...] = ()
+) -> dict[str, str]:
+    """The two index pages; `pinned` (path, title, date) items go above page 1's briefings."""
     first, second = INDEX_FILES[0].split("/")[1], INDEX_FILES[1].split("/")[1]
     pagers = (
         f'1 <a href="{second}">2</a> <a href="{second}">Next</a>',
         f'<a href="{first}">Prev</a> <a href="{first}">1</a> 2',
     )
-    chunks = (listed[:PER_INDEX_PAGE], listed[PER_INDEX_PAGE:])
+    chunks = (
+        [*pinned, *((b.page_path(1), b.title, b.date) for b in listed[:PER_INDEX_PAGE])],
+        [(b.page_path(1), b.title, b.date) for b in listed[PER_INDEX_PAGE:]],
+    )
     out = {}
     for path, chunk, pg in zip(INDEX_FILES, chunks, pagers, strict=True):
-        items = "\n".join(
-            f'<li><a href="{b.page_path(1).removeprefix("pressroom/")}" target="_blank">'
-            f'{esc(b.title)}</a><span class="date">{b.date}</span></li>'
-            for b in chunk
-        )
+        items = "\n".join(index_item(*item) for item in chunk)
         out[path] = INDEX.format(nav=NAV, footer=FOOTER, items=items, pager=pg)
     return out
 
@@ -270,6 +378,59 @@ def render_site(briefings: list[Briefing], after: bool) -> dict[str, str]:
     return files
 
 
+def render_plain(title: str, date: str, body: list[str]) -> str:
+    """An article page with no comments, no Related links and no pager (notice, topic page)."""
+    return ARTICLE.format(
+        nav=NAV,
+        footer=FOOTER,
+        title=esc(title),
+        title_attr=html.escape(title),
+        long_date=long_date(date),
+        body="\n".join(body),
+        count=0,
+        comments="No comments.",
+        related="",
+    )
+
+
+def render_topic(e: Event, transcript: bool, edited: bool) -> str:
+    """The topic page as posted the day of the briefing; later with its transcript appended."""
+    people = [*e.speakers, e.chair]
+    names = [who.split(" ", 1)[1] for who, _ in people]  # without "Mr." / "Ms."
+    lines = [f"<p>{esc(n)}, {esc(o)}</p>" for n, (_, o) in zip(names, people, strict=True)]
+    body = [f"<p>Beijing | {e.time} {long_date(e.date)}</p>", f"<p>{esc(e.lead)}</p>"]
+    body += ["<p>Speakers</p>", *lines[:-1], "<p>Chairperson</p>", lines[-1]]
+    strip = [*names, "Group Photo"]
+    for i, caption in enumerate(strip, 1):
+        body.append(render_paragraph([f"[img: /images/{e.date[:4]}/{e.node}_{i}.jpg]"]))
+        body.append(f"<p>{i}/{len(strip)}&nbsp; {esc(caption)}</p>")
+    if transcript:
+        day = e.date.replace("-", "")
+        cn = f"http://www.scio.gov.cn/xwfb/gwyxwbgsxwfbh/{day[:6]}/t{day}_{e.node}.html"
+        who = "; ".join(f"{n}, {o}" for n, o in e.speakers)
+        body += [
+            f'<p><a href="{cn}" target="_blank">Read in Chinese</a></p>',
+            f"<p>Speakers: {esc(who)}</p>",
+            f"<p>Chairperson: {esc(', '.join(e.chair))}</p>",
+            f"<p>Date: {long_date(e.date)}</p>",
+        ]
+        body += [render_paragraph(pick(p.lines, edited)) for p in e.transcript]
+    return render_plain(e.title, e.date, body)
+
+
+def render_lifecycle(briefings: list[Briefing], e: Event, step: int) -> dict[str, str]:
+    """The files the life cycle has added or rewritten on the after/ site by `step` (1-4)."""
+    notice = [render_paragraph(p.lines) for p in e.notice_text]
+    files = {e.notice_path: render_plain(e.notice_title, e.notice_date, notice)}
+    pinned = ((e.notice_path, e.notice_title, e.notice_date),)
+    if step >= 2:
+        files[e.topic_path] = render_topic(e, transcript=step >= 3, edited=step >= 4)
+        pinned = ((e.topic_path, e.title, e.date), *pinned)
+    listed = sorted(briefings, key=lambda b: (b.date, b.id), reverse=True)
+    files[INDEX_FILES[0]] = render_index(listed, pinned)[INDEX_FILES[0]]
+    return files
+
+
 def write(root: Path, files: dict[str, str]) -> None:
     if root.exists():
         shutil.rmtree(root)
@@ -280,21 +441,33 @@ def write(root: Path, files: dict[str, str]) -> None:
 
 
 def main() -> None:
-    briefings = [parse(p) for p in sorted(TEXT.glob("*.txt"))]
+    sources = sorted(TEXT.glob("*.txt"))
+    briefings = [parse(p) for p in sources if not p.name.startswith("event_")]
+    (event,) = [parse_event(p) for p in sources if p.name.startswith("event_")]
+    assert event.date > max(b.date for b in briefings), "the life cycle comes after the seeds"
     site = render_site(briefings, after=False)
-    after = {
-        rel: text
-        for rel, text in render_site(briefings, after=True).items()
-        if site.get(rel) != text
-    }
+    state = render_site(briefings, after=True)
+    after = {rel: text for rel, text in state.items() if site.get(rel) != text}
+    overlays = []
+    for step in range(1, len(STEPS) + 1):
+        changed = render_lifecycle(briefings, event, step)
+        overlays.append({rel: text for rel, text in changed.items() if state.get(rel) != text})
+        state = state | changed
     write(SITE, site)
     write(AFTER, after)
+    if LIFECYCLE.exists():
+        shutil.rmtree(LIFECYCLE)
+    for name, files in zip(STEPS, overlays, strict=True):
+        write(LIFECYCLE / name, files)
     for b in sorted(briefings, key=lambda b: b.date):
         where = "after/ only" if b.after_only else "site/"
         print(f"{b.id}  {b.date}  {len(b.pages):2d} page(s)  {where:11s}  {b.page_path(1)}")
     print(f"site/: {len(site)} files; after/: {len(after)} files")
     for rel in sorted(after):
         print(f"  after/{rel}")
+    print(f"life cycle of node_{event.node} ({event.date}), notice {event.notice}:")
+    for name, files in zip(STEPS, overlays, strict=True):
+        print(f"  lifecycle/{name}/: " + ", ".join(sorted(files)))
 
 
 if __name__ == "__main__":

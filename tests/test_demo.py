@@ -1,4 +1,5 @@
-"""`briefing-monitor demo` shows exactly the three expected alerts, and none for the noise."""
+"""`briefing-monitor demo` shows exactly the three expected alerts, none for the noise, then
+one alert for each step of a briefing's life: announced, held, transcript, edited."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_demo_prints_exactly_three_alerts_and_the_archive(tmp_path: Path) -> None:
+HEATING = "SCIO press conference on ensuring energy supply for the heating season"
+
+
+def test_demo_prints_three_alerts_then_one_per_step_of_a_briefings_life(tmp_path: Path) -> None:
     state = tmp_path / "state"
     proc = subprocess.run(
         [sys.executable, "-m", "monitor", "demo", "--state", str(state)],
@@ -20,7 +24,8 @@ def test_demo_prints_exactly_three_alerts_and_the_archive(tmp_path: Path) -> Non
     )
     assert proc.returncode == 0, proc.stderr
     alerts = [ln[3:] for ln in proc.stdout.splitlines() if ln.startswith("┌─ ")]
-    assert sorted(alerts) == sorted(
+    # seeds/after: one check, three alerts in no particular order; nothing for the noise.
+    assert sorted(alerts[:3]) == sorted(
         [
             "[scio] Edited: SCIO briefing on promoting high-quality development: National "
             "Immigration Administration — 1 change",
@@ -30,10 +35,22 @@ def test_demo_prints_exactly_three_alerts_and_the_archive(tmp_path: Path) -> Non
             "in 2024 — with its transcript, 435 words",
         ]
     )
+    # seeds/lifecycle: a check after each step, one alert each, in this order.
+    assert alerts[3:] == [
+        "[scio] Announced: Notice of SCIO press conference on October 16 (10 a.m.)",
+        f"[scio] New briefing: {HEATING} — transcript to follow",
+        f"[scio] Transcript published: {HEATING} — 1,268 words",
+        f"[scio] Edited: {HEATING} — 1 change",
+    ]
     assert '│ - page 7, Liu Haitao: "30%" → "25%"' in proc.stdout
+    assert '│ - page 1, Bai Xuelian: "32,000" → "23,000"' in proc.stdout
     assert "scio: 1 new, 2 edited, 4 unchanged" in proc.stdout
     assert f"  ls {state}/archive/scio" in proc.stdout
-    assert len([p for p in (state / "archive" / "scio").iterdir() if p.is_dir()]) == 7
+    folders = [p for p in (state / "archive" / "scio").iterdir() if p.is_dir()]
+    assert len(folders) == 8  # the six seeds, the harvest briefing, the heating one
+    heating = next(p for p in folders if p.name.endswith("_9013862"))
+    assert (heating / "notice-117514263").is_dir()  # the notice is filed under its briefing
+    assert "show scio/9013862   (and its notice: scio/117514263)" in proc.stdout
     assert f"open {state}/archive/index.html in a browser" in proc.stdout
     assert not list((state / "outbox").glob("*.json"))  # every alert was delivered
     assert proc.stderr == ""
