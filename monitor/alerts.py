@@ -9,8 +9,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from string import Template
+from urllib.parse import quote
 
 from .model import Change, ChangeKind, DiffSummary, Event, EventKind
+from .safetext import strip_controls
 
 FORMATS = ("text", "html", "markdown")
 MAX_QUOTE = 160  # characters of a quoted change
@@ -71,6 +73,7 @@ LABELS = {
     EventKind.TRANSCRIPT: "Transcript published",
     EventKind.EDITED: "Edited",
     EventKind.REMOVED: "Removed",
+    EventKind.RESTORED: "Restored",
     EventKind.ERROR: "Error",
     EventKind.UNCHANGED: "Unchanged",
 }
@@ -80,6 +83,7 @@ NOTIFY_TYPES = {
     EventKind.TRANSCRIPT: "info",
     EventKind.EDITED: "warning",
     EventKind.REMOVED: "warning",
+    EventKind.RESTORED: "info",
     EventKind.ERROR: "failure",
     EventKind.UNCHANGED: "info",
 }
@@ -108,6 +112,7 @@ def clip(text: str, limit: int = MAX_QUOTE) -> str:
 
 
 def escape(text: str, fmt: str) -> str:
+    text = strip_controls(text)  # in every format: alerts also reach terminals (console://)
     if fmt == "html":
         return html.escape(text)
     if fmt == "markdown":
@@ -115,6 +120,27 @@ def escape(text: str, fmt: str) -> str:
         text = re.sub(r"([\\`*_{}\[\]()#+!|<>~])", r"\\\1", text)
         return text.replace("@", "@\u200b")
     return text
+
+
+# What a URL keeps as it is in an alert: letters, digits, `-._~` and the delimiters of a path
+# and a query. The rest is percent-encoded (the same URL to a server), so in no format can a
+# URL close a Markdown link or open one, or carry a mention (`@here`, `<!channel>`).
+_LINK_SAFE = "/:?&=%;,+$"
+_ORIGIN = re.compile(r"https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d+)?(?=/|$)", re.I)
+
+
+def link(url: str) -> str:
+    """A briefing's URL as an alert shows it and links to it (`$url`)."""
+    url = strip_controls(url)
+    origin = _ORIGIN.match(url)
+    head = origin[0] if origin else ""
+    return head + quote(url[len(head) :], safe=_LINK_SAFE)
+
+
+def _inert(title: str) -> str:
+    """A plain-text title that reads the same but that no chat takes for a link or mention:
+    a chat without titles puts it in the Markdown body as it is (Apprise: `# title`)."""
+    return title.replace("@", "@\u200b").replace("<", "<\u200b").replace("](", "]\u200b(")
 
 
 def _where(c: Change) -> str:
@@ -164,7 +190,7 @@ def details(event: Event) -> str:
 
 def headline(event: Event) -> str:
     """`<Label>: <briefing title>[ — <details>]` (the alert's title without the source)."""
-    title = clip(event.title or event.url, 120)
+    title = clip(event.title or link(event.url), 120)
     more = details(event)
     return f"{LABELS[event.kind]}: {title}" + (f" — {more}" if more else "")
 
@@ -204,9 +230,12 @@ def _note(event: Event) -> str:
 def _archive(event: Event) -> str:
     if not event.archive_path:
         return ""
+    # The monitor gives the real path (cycle._enqueue); a bare event names it under STATE.
+    folder = event.archive_path
+    folder = folder if folder.startswith("/") else f"STATE/{folder}"
     if event.kind is EventKind.EDITED:
-        return f"STATE/{event.archive_path}/v{event.version:03d}.diff"
-    return f"STATE/{event.archive_path}"
+        return f"{folder}/v{event.version:03d}.diff"
+    return folder
 
 
 def fields(event: Event, fmt: str, max_changes: int) -> dict[str, str]:
@@ -230,7 +259,7 @@ def fields(event: Event, fmt: str, max_changes: int) -> dict[str, str]:
         "kind": event.kind.value,
         "headline": e(headline(event)),
         "title": e(event.title),
-        "url": e(event.url) if fmt == "html" else event.url,
+        "url": e(link(event.url)) if fmt == "html" else link(event.url),
         "date": e(event.date or ""),
         "pages": str(event.pages or ""),
         "version": str(event.version or ""),
@@ -258,8 +287,9 @@ def _default_body(f: dict[str, str], fmt: str) -> str:
     archive = f"Archive: {f['archive']}" if f["archive"] else ""
     if fmt == "html":
         url = f["url"]
+        url = f'<a href="{url}">{url}</a>' if url.startswith("http") else url
         blocks = [
-            f'<p><b>{f["title"]}</b><br><a href="{url}">{url}</a></p>',
+            f"<p><b>{f['title']}</b><br>{url}</p>",
             f"<p>{facts}</p>" if facts else "",
             f"<p>{speakers}</p>" if speakers else "",
             f"<p>{f['note']}</p>" if f["note"] else "",
@@ -291,6 +321,8 @@ def render(
         if title_template
         else f"[{plain['source']}] {plain['headline']}"
     )
+    if fmt == "markdown":
+        title = _inert(title)
     body = Template(body_template).safe_substitute(f) if body_template else _default_body(f, fmt)
     return Message(title=title, body=body, format=fmt, type=NOTIFY_TYPES[event.kind])
 

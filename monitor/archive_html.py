@@ -18,7 +18,7 @@ from .diff import diff_transcripts
 from .fingerprint import from_text
 from .html_page import document, e, external_link, href, stamp
 from .model import REPROCESSED, Briefing, CycleReport, EventKind, Paragraph, Version
-from .store import Store, StoreCorrupt, atomic_write
+from .store import Store, StoreCorrupt
 from .worddiff import Block, align, hunks, where
 
 log = logging.getLogger(__name__)
@@ -151,6 +151,12 @@ def briefing_page(store: Store, b: Briefing) -> str:
             f'<span class="noprint">{" · ".join(links)}</span></li>'
         )
     body.append("</ol>")
+    if b.history:
+        marks = "".join(
+            f"<li>{e(stamp(m.at))}: {e(m.kind)} (version {m.version} was current)</li>"
+            for m in b.history
+        )
+        body.append(f'<h2>Removals and returns</h2>\n<ul class="timeline">{marks}</ul>')
     body += _documents(store, b)
     edits = []
     for prev, v in zip(b.versions, b.versions[1:], strict=False):
@@ -407,13 +413,13 @@ def render_archive(
             continue
         target = page_path(store, b)
         if changed is None or (b.source, b.briefing_id) in changed or not target.exists():
-            atomic_write(target, briefing_page(store, b).encode("utf-8"))
+            store.write_file(target, briefing_page(store, b).encode("utf-8"))
     by_source: dict[str, list[Briefing]] = {}
     for b in items:
         by_source.setdefault(b.source, []).append(b)
     for source in sorted(set(by_source) | _state_sources(store)):
         page = source_page(store, source, by_source.get(source, []), now)
-        atomic_write(archive / source / PAGE, page.encode("utf-8"))
+        store.write_file(archive / source / PAGE, page.encode("utf-8"))
     index = archive / PAGE
-    atomic_write(index, index_page(store, items, now).encode("utf-8"))
+    store.write_file(index, index_page(store, items, now).encode("utf-8"))
     return index

@@ -26,6 +26,7 @@ from .export import export_jsonl
 from .fingerprint import from_text
 from .model import Briefing, CycleReport, EventKind
 from .retention import human, prune, size
+from .safetext import for_terminal, json_for_terminal, strip_controls
 from .store import Store, StoreCorrupt, StoreLocked, StoreWriteError
 
 EXIT_OK, EXIT_CONFIG, EXIT_USAGE, EXIT_FETCH, EXIT_LOCKED, EXIT_CORRUPT = 0, 1, 2, 3, 4, 5
@@ -44,6 +45,9 @@ def setup_logging(level: str, fmt: str = "text") -> None:
             def format(self, record: logging.LogRecord) -> str:
                 return json.dumps(
                     {
+                        "time": datetime.fromtimestamp(record.created, UTC).isoformat(
+                            timespec="milliseconds"
+                        ),
                         "level": record.levelname.lower(),
                         "logger": record.name,
                         "message": record.getMessage(),
@@ -57,8 +61,12 @@ def setup_logging(level: str, fmt: str = "text") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # Their connection lines carry URLs, and a channel URL's path or query may be its secret:
+    # urllib3 logs the request line at DEBUG and a URL in some WARNINGs. (Apprise's own lines
+    # never reach these handlers: notify.py keeps them for a failure's reason, masked.)
+    for name, quiet in (("httpx", "WARNING"), ("httpcore", "WARNING"), ("requests", "WARNING")):
+        logging.getLogger(name).setLevel(quiet)
+    logging.getLogger("urllib3").setLevel(logging.ERROR)
 
 
 def _load(args: argparse.Namespace) -> config_mod.Config:
@@ -81,13 +89,17 @@ def _progress_printer() -> Any:
     return show
 
 
-def summarise(reports: Sequence[CycleReport]) -> list[str]:
+def summarise(reports: Sequence[CycleReport], alert_on_first_check: bool = False) -> list[str]:
     lines = []
     for r in reports:
         counts = ", ".join(f"{r.count(k)} {k.value}" for k in EventKind if r.count(k))
-        head = f"{r.source}: " + (counts or "nothing found")
-        if r.baseline:
-            head += " (first check: baseline, no alerts)"
+        if r.errors and not r.events:
+            head = f"{r.source}: the check failed, nothing read"
+        else:
+            head = f"{r.source}: " + (counts or "nothing found")
+            if r.baseline:
+                quiet = "alerts sent" if alert_on_first_check else "no alerts"
+                head += f" (first check: baseline, {quiet})"
         lines.append(head + f"; {r.requests} requests")
         lines += [f"  error: {e}" for e in r.errors[:10]]
         if len(r.errors) > 10:
@@ -102,12 +114,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .cycle import run_check  # the network stack: imported when needed
 
     cfg = _load(args)
-    store = Store(cfg.monitor.state_dir)
+    for name in args.source or ():
+        _known_source(cfg, name)
+    store = Store(cfg.monitor.state_dir, cfg.monitor.group_readable)
     with store.locked():
         reports = asyncio.run(run_check(cfg, store, args.source or None, _progress_printer()))
     if args.json:
         print(
-            json.dumps(
+            _dumps(
                 [
                     {
                         "source": r.source,
@@ -133,8 +147,17 @@ def cmd_check(args: argparse.Namespace) -> int:
             )
         )
     else:
-        print("\n".join(summarise(reports)))
+        lines = summarise(reports, cfg.monitor.alert_on_first_check)
+        print(strip_controls("\n".join(lines)))  # errors quote URLs a site redirected to
     return EXIT_FETCH if any(r.errors for r in reports) else EXIT_OK
+
+
+def _known_source(cfg: config_mod.Config, name: str) -> str:
+    """A source named on the command line: one of the config's, or a usage error."""
+    if name not in {s.name for s in cfg.sources}:
+        known = ", ".join(s.name for s in cfg.sources) or "none"
+        raise UsageError(f"no source {name!r} in {cfg.path} (known: {known})")
+    return name
 
 
 def _briefings(cfg: config_mod.Config, source: str | None = None) -> tuple[Store, list[Briefing]]:
@@ -144,7 +167,7 @@ def _briefings(cfg: config_mod.Config, source: str | None = None) -> tuple[Store
 
 def _find(cfg: config_mod.Config, handle: str) -> tuple[Store, Briefing]:
     source, _, bid = handle.rpartition("/")
-    store = Store(cfg.monitor.state_dir)
+    store = Store(cfg.monitor.state_dir, cfg.monitor.group_readable)
     # Every document has a handle: a notice keeps its own after it is filed under a briefing.
     matches = [b for b in store.documents(source or None) if b.briefing_id == bid]
     if not matches:
@@ -171,7 +194,8 @@ def _since(value: str) -> str:
 
 def cmd_history(args: argparse.Namespace) -> int:
     cfg = _load(args)
-    store, items = _briefings(cfg, args.source or args.source_opt)
+    name = args.source or args.source_opt
+    store, items = _briefings(cfg, _known_source(cfg, name) if name else None)
     if args.changed:
         items = [b for b in items if len(b.versions) > 1 or b.status == "removed"]
     if args.since:
@@ -185,7 +209,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     items.sort(key=lambda b: (b.date or "", b.first_seen), reverse=True)
     if args.json:
         print(
-            json.dumps(
+            _dumps(
                 [
                     {
                         **asdict(b),
@@ -220,6 +244,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def _table(rows: Sequence[Sequence[str]]) -> str:
+    rows = [[strip_controls(c) for c in r] for r in rows]  # titles come from pages
     width = shutil.get_terminal_size((120, 20)).columns
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     out = []
@@ -229,7 +254,13 @@ def _table(rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(out)
 
 
+def _dumps(value: Any, **kwargs: Any) -> str:
+    """`json.dumps` for stdout: the controls it leaves raw (C1, bidi) as \\u escapes."""
+    return json_for_terminal(json.dumps(value, **kwargs))
+
+
 def _page(text: str) -> None:
+    text = for_terminal(text)  # through `less -R` too: nothing but our own colours
     pager = os.environ.get("PAGER", "less -FRX")
     if sys.stdout.isatty() and pager:
         subprocess.run(pager, shell=True, input=text.encode("utf-8"), check=False)
@@ -245,7 +276,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     text = store.read_version(b, number)
     if args.json:
         print(
-            json.dumps(
+            _dumps(
                 {
                     "handle": f"{b.source}/{b.briefing_id}",
                     "title": b.title,
@@ -257,7 +288,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     head = f"{b.title}\n{b.url}\n{b.date or ''} · version {number} of {len(b.versions)}\n\n"
-    _page(head + text)
+    _page(strip_controls(head + text))
     return EXIT_OK
 
 
@@ -271,15 +302,22 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if not (1 <= a <= n and 1 <= c <= n):
         raise UsageError(f"{args.briefing} has versions 1 to {n}")
     if args.html:
-        Path(args.html).write_text(diff_document(store, b, a, c), encoding="utf-8")
+        target = Path(args.html)
+        if not target.parent.is_dir():
+            raise UsageError(f"--html {args.html}: folder {target.parent} does not exist")
+        try:
+            target.write_text(diff_document(store, b, a, c), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--html {args.html}: cannot write ({exc.strerror})") from None
         print(args.html)
         return EXIT_OK
-    old = from_text(store.read_version(b, a))
-    new = from_text(store.read_version(b, c))
+    # Page text loses its control characters before the diff adds its colours.
+    old = from_text(strip_controls(store.read_version(b, a)))
+    new = from_text(strip_controls(store.read_version(b, c)))
     d = diff_transcripts(old, new)
     if args.json:
         print(
-            json.dumps(
+            _dumps(
                 {
                     "handle": f"{b.source}/{b.briefing_id}",
                     "from": a,
@@ -293,7 +331,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
         return EXIT_OK
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     n_changes = len(d.changes)
-    out = [f"{b.title}: version {a} → {c}, {n_changes} change{'s' if n_changes != 1 else ''}"]
+    title = strip_controls(b.title)
+    out = [f"{title}: version {a} → {c}, {n_changes} change{'s' if n_changes != 1 else ''}"]
     out += [f"  {alerts.change_line(ch)}" for ch in d.changes]
     out.append("")
     if args.word or (sys.stdout.isatty() and not args.unified):
@@ -306,7 +345,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         elif colour and line.startswith("-") and not line.startswith("---"):
             line = f"\033[31m{line}\033[0m"
         out.append(line)
-    print("\n".join(out))
+    print(for_terminal("\n".join(out)))
     return EXIT_OK
 
 
@@ -317,7 +356,7 @@ def cmd_open(args: argparse.Namespace) -> int:
         store, b = _find(cfg, args.briefing)
         target = page_path(store, b)
     else:
-        store = Store(cfg.monitor.state_dir)
+        store = Store(cfg.monitor.state_dir, cfg.monitor.group_readable)
         target = store.root / "archive" / "index.html"
     if args.rebuild or not target.exists():
         with store.locked():
@@ -334,24 +373,31 @@ def cmd_prune(args: argparse.Namespace) -> int:
     if keep < 0:
         raise UsageError("--keep-raw must be 0 or more")
     store = Store(cfg.monitor.state_dir)
-    with store.locked():
+    if args.dry_run:  # only reads: no lock, so it works beside a running service
         planned = prune(store, keep, dry_run=True)
         freed = size(planned)
-        if not args.dry_run:
+    else:
+        with store.locked():
+            planned = prune(store, keep, dry_run=True)
+            freed = size(planned)
             prune(store, keep, dry_run=False)
     for path in planned:
         print(path)
-    verb = "would delete" if args.dry_run else "deleted"
+    would = "would " if args.dry_run else ""
     print(
-        f"{verb} the raw pages of {len(planned)} version(s), {human(freed)}; "
-        f"kept the newest {keep} per briefing and every text, diff and meta.json",
+        f"{would or ''}{'delete' if would else 'deleted'} the raw pages of {len(planned)} "
+        f"version(s), {human(freed)}; {would}{'keep' if would else 'kept'} the newest {keep} "
+        "per briefing and every text, diff and meta.json",
         file=sys.stderr,
     )
     return EXIT_OK
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    store = Store(_load(args).monitor.state_dir)
+    cfg = _load(args)
+    if args.source:
+        _known_source(cfg, args.source)
+    store = Store(cfg.monitor.state_dir)
     if args.output and args.output != "-":
         with open(args.output, "w", encoding="utf-8") as out:
             n = export_jsonl(store, out, args.source)
@@ -365,6 +411,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from . import notify
 
     cfg = _load(args)
+    for i, c in enumerate(cfg.channels):  # what Apprise rejects would fail every delivery
+        for url, key in zip(c.urls, c.url_keys or ("urls",) * len(c.urls), strict=True):
+            why = notify.rejection(url)
+            if why:
+                raise config_mod.ConfigError(
+                    cfg.path,
+                    f"channel[{i}] ({c.name}).{key}",
+                    f"{notify.masked(url)!r} is rejected by Apprise: {why}",
+                )
+    problem = Store(cfg.monitor.state_dir).unwritable()
+    if problem:  # every check would fail on it: say so now
+        print(f"error: cannot write the state directory: {problem}", file=sys.stderr)
+        return EXIT_CORRUPT
     print(
         f"{cfg.path}: OK: {len(cfg.sources)} source(s), {len(cfg.channels)} channel(s), "
         f"state in {cfg.monitor.state_dir}"
@@ -398,7 +457,8 @@ def cmd_notify_test(args: argparse.Namespace) -> int:
             )
             ok, reason = asyncio.run(notify.send_one(url, message))
             failures += not ok
-            print(f"{c.name}: {'ok' if ok else 'FAILED'}: {reason or notify.masked(url)}")
+            shown = notify.masked(url)
+            print(f"{c.name}: ok: {shown}" if ok else f"{c.name}: FAILED: {shown}: {reason}")
     return EXIT_OK if not failures else EXIT_FETCH
 
 
@@ -408,7 +468,7 @@ def cmd_accept(args: argparse.Namespace) -> int:
     cfg = _load(args)
     if args.source not in {s.name for s in cfg.sources}:
         raise UsageError(f"no source {args.source!r} in {cfg.path}")
-    store = Store(cfg.monitor.state_dir)
+    store = Store(cfg.monitor.state_dir, cfg.monitor.group_readable)
     with store.locked():
         state = store.source_state(args.source)
         fault = state.get("fault")
@@ -423,18 +483,25 @@ def cmd_accept(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from .fingerprint import fingerprint
+    from .repair import repair
 
     cfg = _load(args)
-    store = Store(cfg.monitor.state_dir)
-    problems: list[str] = []
+    store = Store(cfg.monitor.state_dir, cfg.monitor.group_readable)
+    mended: list[str] = []
+    if args.repair:
+        with store.locked():
+            mended = repair(store, cfg)
+    problems = [
+        f"{p}: a symbolic link (to {os.readlink(p)}); the monitor refuses to write through "
+        "links in its state directory: remove it"
+        for p in store.links()
+    ]
     checked = 0
-    for meta in sorted(store.root.glob("archive/*/*/meta.json")) + sorted(
-        store.root.glob("archive/*/*/*/meta.json")
-    ):
+    for meta in store.meta_files() + store.meta_files(linked=True):
         try:
             b = store.load_meta(meta)
         except StoreCorrupt as exc:
-            problems.append(str(exc))
+            problems.append(f"{exc}; `briefing-monitor verify --repair` mends it")
             continue
         for v in b.versions:
             checked += 1
@@ -455,9 +522,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
             problems.append(f"{item}: cannot read ({exc})")
     problems += [f"{p}: temp file left behind" for p in store.root.rglob(".tmp-*")]
     if args.json:
-        print(json.dumps({"versions": checked, "problems": problems}, indent=2))
+        print(json.dumps({"versions": checked, "problems": problems, "repaired": mended}, indent=2))
     else:
-        print("\n".join(problems) if problems else f"{store.root}: OK, {checked} versions verified")
+        lines = [f"repaired: {m}" for m in mended]
+        lines += problems or [f"{store.root}: OK, {checked} versions verified"]
+        print("\n".join(lines))
     return EXIT_CORRUPT if problems else EXIT_OK
 
 
@@ -474,11 +543,18 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from .demo import DemoStateInUse, run_demo
 
-    return run_demo(
-        Path(args.seeds) if args.seeds else None, Path(args.state) if args.state else None
-    )
+    problem = Store(Path(args.state)).unwritable() if args.state else None
+    if problem:  # before the demo serves its site and writes there
+        print(f"error: cannot write the state directory: {problem}", file=sys.stderr)
+        return EXIT_CORRUPT
+    try:
+        return run_demo(
+            Path(args.seeds) if args.seeds else None, Path(args.state) if args.state else None
+        )
+    except DemoStateInUse as exc:
+        raise UsageError(str(exc)) from None
 
 
 def cmd_probe(args: argparse.Namespace) -> int:
@@ -502,6 +578,15 @@ def cmd_probe(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("briefing-monitor")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="briefing-monitor",
@@ -516,6 +601,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["debug", "info", "warning", "error"],
     )
     p.add_argument("--log-format", default="text", choices=["text", "json"])
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, func: Any, help: str) -> argparse.ArgumentParser:  # noqa: A002
@@ -562,6 +648,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("source")
     sp = add("verify", cmd_verify, "check the state directory: every meta.json and version hash")
     sp.add_argument("--json", action="store_true")
+    sp.add_argument(
+        "--repair",
+        action="store_true",
+        help="rebuild an unreadable meta.json from the version texts, or set its folder aside",
+    )
     add("validate", cmd_validate, "check the config file and print what it sets up")
     sp = add("notify-test", cmd_notify_test, "send a test message to each channel")
     sp.add_argument("--tag")

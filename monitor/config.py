@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 # Event kinds a channel can ask for, in a briefing's order of life (model.ALERT_KINDS).
-EVENT_KINDS = ("announced", "new", "transcript", "edited", "removed", "error")
+EVENT_KINDS = ("announced", "new", "transcript", "edited", "removed", "restored", "error")
 # Documents that are never briefings of their own; a source opts in with `also_track`.
 OPTIONAL_DOCUMENTS = ("photo", "other")
 
@@ -45,10 +45,15 @@ class MonitorSettings:
     max_index_pages: int = 3
     max_redirects: int = 5
     alert_on_first_check: bool = False
+    group_readable: bool = False  # state files 0640, folders 0750 (else 0600/0700)
     alert_max_age: int = 7 * 86400  # seconds an undelivered alert is retried before dead/
     failure_alert_after: int = 3  # failed cycles in a row before one error alert (daemon)
     backoff_cap: int = 3600  # seconds: the longest wait between checks of a failing source
     stop_timeout: int = 75  # seconds the cycle in flight gets to finish on SIGTERM
+    # Bounds on one check of one source: a hostile or broken listing cannot make it endless.
+    max_briefings_per_page: int = 200  # briefing links read from one listing page
+    max_briefings_per_check: int = 1000  # briefings checked in one check of a source
+    check_deadline: int | None = None  # seconds; None: 80 % of the source's interval
     # How often a known briefing is re-checked, by its age: (up to this age, every so many
     # seconds), ascending; 0 = every cycle; the last entry covers everything older.
     recheck: tuple[tuple[int, int], ...] = DEFAULT_RECHECK
@@ -78,6 +83,7 @@ class ChannelConfig:
     body_template: str = ""
     digest: int | None = None  # None: one message per event; 0: one per cycle; else seconds
     max_changes: int = 0  # 0: the default of the format (25, or 5 for chat)
+    url_keys: tuple[str, ...] = ()  # the key each URL came from (urls, urls_file, ...)
 
 
 @dataclass(frozen=True)
@@ -120,15 +126,18 @@ _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 def parse_duration(value: object, path: Path, key: str) -> int:
     """'15m', '1h30m', '2d', '45s' or a number of seconds -> seconds."""
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return value
-    if isinstance(value, str):
+    total = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        total = value
+    elif isinstance(value, str):
         m = _DURATION.match(value.strip())
         if m and any(m.groups()):
             d, h, mi, s = (int(g or 0) for g in m.groups())
             total = d * 86400 + h * 3600 + mi * 60 + s
-            if total > 0:
-                return total
+    if total is not None and total > 0:
+        return total
+    if total is not None:
+        raise ConfigError(path, key, f"{value!r} must be at least 1s")
     raise ConfigError(path, key, f'{value!r} is not a duration; write e.g. "15m", "1h" or 900')
 
 
@@ -253,6 +262,7 @@ def _monitor(data: Mapping[str, Any], path: Path) -> MonitorSettings:
         max_index_pages=t.positive("max_index_pages", int, d.max_index_pages),
         max_redirects=int(t.get("max_redirects", int, d.max_redirects)),
         alert_on_first_check=t.get("alert_on_first_check", bool, d.alert_on_first_check),
+        group_readable=t.get("group_readable", bool, d.group_readable),
         recheck=_recheck(t.get("recheck", dict, None), path, t.key("recheck")),
         failure_alert_after=t.positive("failure_alert_after", int, d.failure_alert_after),
         backoff_cap=parse_duration(
@@ -264,6 +274,15 @@ def _monitor(data: Mapping[str, Any], path: Path) -> MonitorSettings:
         alert_max_age=parse_duration(
             t.get("alert_max_age", (str, int), d.alert_max_age), path, t.key("alert_max_age")
         ),
+        max_briefings_per_page=t.positive("max_briefings_per_page", int, d.max_briefings_per_page),
+        max_briefings_per_check=t.positive(
+            "max_briefings_per_check", int, d.max_briefings_per_check
+        ),
+        check_deadline=parse_duration(
+            t.get("check_deadline", (str, int)), path, t.key("check_deadline")
+        )
+        if "check_deadline" in data
+        else None,
     )
     t.reject_unknown()
     return settings
@@ -387,12 +406,15 @@ def _channel(data: Mapping[str, Any], path: Path, i: int) -> ChannelConfig:
         raise t.error("name", f"{name!r} must be 1-40 lowercase letters, digits, '-' or '_'")
     t.where = f"channel[{i}] ({name})"
     urls = [_expand_secret(t, "urls", u) for u in t.strings("urls")]
+    url_keys = ["urls"] * len(urls)
     file_name = t.get("urls_file", str, None)
     if file_name:
         urls += _read_secret_file(t, path, file_name)
+        url_keys += ["urls_file"] * (len(urls) - len(url_keys))
     apprise_file = t.get("apprise_config", str, None)
     if apprise_file:
         urls += _read_apprise_config(t, path, apprise_file)
+        url_keys += ["apprise_config"] * (len(urls) - len(url_keys))
     if not urls:
         raise t.error(
             "urls",
@@ -401,7 +423,9 @@ def _channel(data: Mapping[str, Any], path: Path, i: int) -> ChannelConfig:
         )
     for u in urls:
         if "://" not in u:
-            raise t.error("urls", f"{_mask(u)!r} is not an Apprise URL (scheme://...)")
+            from .notify import masked  # the one way to print a channel URL
+
+            raise t.error("urls", f"{masked(u)!r} is not an Apprise URL (scheme://...)")
     events = t.strings("events", EVENT_KINDS)
     for kind in events:
         if kind not in EVENT_KINDS:
@@ -427,6 +451,7 @@ def _channel(data: Mapping[str, Any], path: Path, i: int) -> ChannelConfig:
         body_template=_template(t, "body_template"),
         digest=digest,
         max_changes=t.positive("max_changes", int, 1) if "max_changes" in data else 0,
+        url_keys=tuple(url_keys),
     )
     t.reject_unknown()
     return channel
@@ -469,12 +494,6 @@ def _read_apprise_config(t: _Table, config_path: Path, file_name: str) -> list[s
     if not urls:
         raise t.error("apprise_config", f"{path} holds no valid Apprise URL")
     return urls
-
-
-def _mask(url: str) -> str:
-    """A printable form of a secret URL: its scheme only (hosts of some services are tokens)."""
-    m = re.match(r"^([a-zA-Z0-9+.-]+)://", url)
-    return f"{m.group(1)}://…" if m else "…"
 
 
 def load(path: Path | str) -> Config:

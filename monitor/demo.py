@@ -65,6 +65,29 @@ def find_seeds() -> Path:
     )
 
 
+MARK = "demo-state"  # a file in a state dir the demo made: it may start that one afresh
+LATER_PORT = 8000  # where the written config expects the press room once the demo is over
+
+
+class DemoStateInUse(Exception):
+    """--state names a folder that holds something other than an earlier demo's state."""
+
+
+def _fresh_state(state: Path) -> None:
+    if state.exists() and any(state.iterdir()):
+        if not (state / MARK).is_file():
+            raise DemoStateInUse(
+                f"--state {state}: the folder is not empty and is not an earlier demo's state; "
+                "name an empty or new folder"
+            )
+        print(
+            f"warning: {state} holds an earlier demo's state; starting it afresh", file=sys.stderr
+        )
+        shutil.rmtree(state)
+    state.mkdir(parents=True, exist_ok=True)
+    (state / MARK).write_text("made by `briefing-monitor demo`\n", encoding="utf-8")
+
+
 def run_demo(seeds: Path | None = None, state: Path | None = None) -> int:
     started = time.monotonic()
     seeds = seeds or find_seeds()
@@ -72,6 +95,7 @@ def run_demo(seeds: Path | None = None, state: Path | None = None) -> int:
     site = work / "site"
     shutil.copytree(seeds / "site", site)
     state = state or work / "state"
+    _fresh_state(state)
     with SiteServer(site) as server:
         config_path = work / "config.toml"
         config_path.write_text(
@@ -103,6 +127,14 @@ def run_demo(seeds: Path | None = None, state: Path | None = None) -> int:
                 step_reports = asyncio.run(run_check(config, store))
             print("   " + "\n   ".join(summarise(step_reports)))
             reports += step_reports
+    # The server is gone with the demo: the config left behind says how to bring it back.
+    later = f"http://127.0.0.1:{LATER_PORT}/{INDEX}"
+    config_path.write_text(
+        f"# The demo served its press room at {server.url('')} while it ran. To check it again,\n"
+        f"# serve the site: python3 -m http.server --bind 127.0.0.1 {LATER_PORT} -d {site}\n"
+        + _CONFIG.format(state=state.as_posix(), index=later),
+        encoding="utf-8",
+    )
     sent = len(list((state / "outbox").glob("*.json")))
     cli = f"briefing-monitor --config {config_path}"
     print(f"\nBrowse the history: open {state}/archive/index.html in a browser, or")

@@ -13,15 +13,16 @@ from .extract import find_date, is_soft_404, parse
 from .fetch import Fetcher, FetchError
 from .fingerprint import fold
 from .model import Listing
-from .profiles import Profile
+from .profiles import Profile, canonical_url
 
 log = logging.getLogger(__name__)
 
 
 def find_briefings(html: str, url: str, profile: Profile) -> list[Listing]:
-    """The briefing links on one index page, in page order, without duplicates. Links in
-    the page's chrome (menus, footers) and in its pager are never briefings: a listing page
-    and a briefing page can share a URL pattern (SCIO's node_N), their role tells them apart."""
+    """The briefing links on one index page, in page order, without duplicates, each by its
+    canonical URL. Links in the page's chrome (menus, footers) and in its pager are never
+    briefings: a listing page and a briefing page can share a URL pattern (SCIO's node_N),
+    their role tells them apart."""
     soup = parse(html)
     pager = set(next_index_pages(html, url, profile, soup))
     for sel in profile.index_drop_selectors:
@@ -49,7 +50,10 @@ def find_briefings(html: str, url: str, profile: Profile) -> list[Listing]:
         else:
             parent = a.find_parent("li") or a.parent
             date = find_date(fold(parent.get_text(" "))) if parent is not None else None
-        found[bid] = Listing(briefing_id=bid, url=target, title=fold(a.get_text(" ")), date=date)
+        # The URL as the pattern matched it: a query or fragment the index page added is
+        # never fetched, stored or put in an alert (profiles.canonical_url).
+        canonical = canonical_url(m)
+        found[bid] = Listing(bid, canonical, title=fold(a.get_text(" ")), date=date)
     return list(found.values())
 
 
@@ -143,16 +147,22 @@ def safe_id(value: str) -> str:
 
 
 async def discover(
-    fetcher: Fetcher, source: SourceConfig, profile: Profile, limit: int, errors: list[str]
+    fetcher: Fetcher,
+    source: SourceConfig,
+    profile: Profile,
+    limit: int,
+    errors: list[str],
+    per_page: int = 200,
 ) -> list[Listing]:
-    """All briefings on the index and its further pages (at most `limit` index pages)."""
+    """All briefings on the index and its further pages (at most `limit` index pages, at
+    most `per_page` briefings from each)."""
     queue, seen = [source.index_url], set[str]()
     found: dict[str, Listing] = {}
     while queue and len(seen) < limit:
         url = queue.pop(0)
         seen.add(url)
         try:
-            page = await fetcher.get(url)
+            page = await fetcher.get(url, index_url=source.index_url)
         except FetchError as exc:
             if url == source.index_url:
                 raise
@@ -166,7 +176,17 @@ async def discover(
             errors.append(str(error))  # a later index page: keep what the others list
             log.warning("source %s: index page %s", source.name, error)
             continue
-        for item in find_briefings(page.text, page.final_url, profile):
+        items = find_briefings(page.text, page.final_url, profile)
+        if len(items) > per_page:
+            log.warning(
+                "source %s: index page %s lists %d briefings; reading the first %d "
+                "(max_briefings_per_page)",
+                source.name,
+                url,
+                len(items),
+                per_page,
+            )
+        for item in items[:per_page]:
             found.setdefault(item.briefing_id, item)
         queue += [
             u

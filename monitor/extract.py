@@ -85,7 +85,8 @@ _DATE_PATTERNS = (
 
 # Bumped whenever extraction or normalisation changes what a page reads as: a stored version
 # read by another extractor is re-recorded silently (marked reprocessed), never alerted.
-EXTRACTOR_VERSION = 2
+# 3: control characters are dropped from every text (fingerprint.fold).
+EXTRACTOR_VERSION = 3
 
 FALLBACK = "fallback"  # body_via when no body selector matched
 HELD = "title or header line"  # date_via when the day it was held was read from the text

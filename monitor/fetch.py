@@ -7,9 +7,12 @@ import codecs
 import email.utils
 import logging
 import re
+import ssl
 import time
 import zlib
 from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -18,6 +21,7 @@ import httpx
 from charset_normalizer import from_bytes
 
 from .config import MonitorSettings
+from .hosts import REFUSED, CheckedNetwork, CheckedTransport, InternalAddress, Network, Reach
 from .model import CachedPage, Page
 
 log = logging.getLogger(__name__)
@@ -140,13 +144,17 @@ def _decode_cleanly(body: bytes, encoding: str) -> str | None:
 
 
 class Fetcher:
-    """Fetch pages politely. Use as `async with Fetcher(settings, cache) as f: await f.get(url)`."""
+    """Fetch pages politely. Use as `async with Fetcher(settings, cache) as f: await f.get(url)`.
+
+    `network` is where names resolve and connections go (tests give their own); a
+    `transport` replaces the checked connections altogether (for tests of other things)."""
 
     def __init__(
         self,
         settings: MonitorSettings,
         cache: PageCache | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        network: Network | None = None,
     ) -> None:
         self.settings = settings
         self.cache = cache
@@ -155,26 +163,52 @@ class Fetcher:
             lambda: asyncio.Semaphore(settings.per_host_concurrency)
         )
         self._last: dict[str, float] = {}
-        self._client = httpx.AsyncClient(
-            headers={
-                "User-Agent": settings.user_agent,
-                "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
-                "Accept-Encoding": "gzip, deflate",
-            },
-            timeout=httpx.Timeout(settings.timeout),
-            follow_redirects=True,
-            max_redirects=settings.max_redirects,
-            limits=httpx.Limits(max_connections=16, max_keepalive_connections=8),
-            transport=transport,
-        )
+        self._transport = transport
+        self._network = network or Network()
+        self._ssl: ssl.SSLContext | None = None
+        # One client per index host: every pooled connection was checked against the Reach
+        # of the sources on that host, and no other source can reuse it.
+        self._clients: dict[str, tuple[Reach, httpx.AsyncClient]] = {}
 
     async def __aenter__(self) -> Fetcher:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self._client.aclose()
+        for _reach, client in self._clients.values():
+            await client.aclose()
 
-    async def get(self, url: str, conditional: bool = True) -> Page:
+    def _client(self, index_url: str) -> tuple[Reach, httpx.AsyncClient]:
+        reach = Reach(index_url, self._network)
+        if reach.home not in self._clients:
+            limits = httpx.Limits(max_connections=16, max_keepalive_connections=8)
+            self._ssl = self._ssl or httpx.create_ssl_context()
+            client = httpx.AsyncClient(
+                headers={
+                    "User-Agent": self.settings.user_agent,
+                    "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+                    "Accept-Encoding": "gzip, deflate",
+                },
+                timeout=httpx.Timeout(self.settings.timeout),
+                follow_redirects=False,  # by hand, each step checked (_open)
+                limits=limits,
+                verify=self._ssl,
+                transport=self._transport,
+            )
+            if self._transport is None:
+                # Swapped in, not passed: httpx uses the proxies the environment names
+                # (HTTPS_PROXY, NO_PROXY) only in a client built without a transport.
+                client._transport = CheckedTransport(
+                    CheckedNetwork(reach, self._network), self._ssl, limits
+                )
+            self._clients[reach.home] = (reach, client)
+        return self._clients[reach.home]
+
+    async def get(
+        self, url: str, conditional: bool = True, *, index_url: str | None = None
+    ) -> Page:
+        """The page at `url`, fetched for the source whose index is `index_url`: internal
+        addresses (loopback, private, link-local, ...) are refused unless they are that
+        host's (hosts.Reach). Without an index_url, `url` is its own (probe: one page)."""
         host = urlsplit(url).netloc
         async with self._sems[host]:
             await self._pace(host)
@@ -182,7 +216,7 @@ class Fetcher:
             try:
                 async with asyncio.timeout(self.settings.page_timeout):
                     try:
-                        return await self._get(url, conditional)
+                        return await self._get(url, conditional, index_url or url)
                     except FetchError as exc:
                         wait = exc.retry_after
                         if wait is None or wait > min(RETRY_AFTER_MAX, deadline - time.monotonic()):
@@ -191,7 +225,7 @@ class Fetcher:
                         log.warning("%s; retrying once in %g s", exc, wait)
                         self._last[host] = max(self._last.get(host, 0.0), time.monotonic() + wait)
                         await asyncio.sleep(wait)
-                        return await self._get(url, conditional)
+                        return await self._get(url, conditional, index_url or url)
             except TimeoutError:
                 raise FetchError(
                     url, "timeout", f"page not complete after {self.settings.page_timeout:g} s"
@@ -205,7 +239,7 @@ class Fetcher:
         if start > now:
             await asyncio.sleep(start - now)
 
-    async def _get(self, url: str, conditional: bool) -> Page:
+    async def _get(self, url: str, conditional: bool, index_url: str) -> Page:
         cached = self.cache.get(url) if (self.cache and conditional) else None
         headers = {}
         if cached and cached.etag:
@@ -214,7 +248,7 @@ class Fetcher:
             headers["If-Modified-Since"] = cached.last_modified
         self.requests += 1
         try:
-            async with self._client.stream("GET", url, headers=headers) as resp:
+            async with self._open(url, headers, index_url) as resp:
                 if urlsplit(str(resp.url)).netloc != urlsplit(url).netloc:
                     log.info("%s: redirected to another host: %s", url, resp.url)
                 if resp.status_code == 304 and cached:
@@ -246,12 +280,6 @@ class Fetcher:
                     content_type=ctype,
                     body=body,
                 )
-        except httpx.TooManyRedirects:
-            raise FetchError(
-                url,
-                "redirects",
-                f"more than {self.settings.max_redirects} redirects (a redirect loop?)",
-            ) from None
         except httpx.TimeoutException as exc:
             raise FetchError(url, "timeout", f"timed out ({type(exc).__name__})") from None
         except httpx.ConnectError as exc:
@@ -264,6 +292,35 @@ class Fetcher:
         if self.cache and (fresh.etag or fresh.last_modified):
             self.cache.put(fresh)
         return self._page(fresh, not_modified=False)
+
+    @asynccontextmanager
+    async def _open(
+        self, url: str, headers: dict[str, str], index_url: str
+    ) -> AsyncIterator[httpx.Response]:
+        """The response to GET `url`, redirects followed (at most max_redirects); the host of
+        each step is checked before anything is sent to it (hosts.Reach)."""
+        reach, client = self._client(index_url)
+        request = client.build_request("GET", url, headers=headers)
+        for _step in range(self.settings.max_redirects + 1):
+            try:
+                await reach.check_name(request.url.raw_host.decode("ascii"))
+                resp = await client.send(request, stream=True)
+            except InternalAddress as exc:
+                where = "" if str(request.url) == url else f"redirect to {request.url} refused: "
+                raise FetchError(url, "internal", f"{where}{exc.address} is an {REFUSED}") from None
+            if resp.next_request is None:
+                try:
+                    yield resp
+                finally:
+                    await resp.aclose()
+                return
+            await resp.aclose()  # a redirect's body is never read
+            request = resp.next_request
+        raise FetchError(
+            url,
+            "redirects",
+            f"more than {self.settings.max_redirects} redirects (a redirect loop?)",
+        )
 
     async def _read_capped(self, url: str, resp: httpx.Response) -> bytes:
         """The body, decompressed here rather than by httpx: httpx inflates a whole network

@@ -12,14 +12,19 @@ from collections.abc import Iterable, Sequence
 
 from . import speakers
 from .model import Fingerprint, Paragraph
+from .safetext import CONTROLS
 
 _PAGE_MARK = re.compile(r"^--- page (\d+) ---$")
 _SPACE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
+# Control characters that are not whitespace (those that are, \r or \x1c, part words).
+_HIDDEN = re.compile(rf"(?!\s)[{CONTROLS}]")
 
 
 def fold(text: str) -> str:
-    """NFC, every run of whitespace (nbsp and ideographic space too) as one space."""
-    return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    """NFC, without control characters (ESC, C1, bidi overrides: never part of a transcript,
+    and harmful on a terminal), every run of whitespace (nbsp and ideographic space too) as
+    one space."""
+    return _SPACE.sub(" ", _HIDDEN.sub("", unicodedata.normalize("NFC", text))).strip()
 
 
 def fingerprint(paragraphs: Iterable[Paragraph]) -> Fingerprint:

@@ -7,6 +7,8 @@ import html
 from datetime import UTC, datetime
 from urllib.parse import quote
 
+from .safetext import strip_controls
+
 _CSS = """
 :root{--fg:#1b1b1b;--muted:#5f6368;--line:#d8dbe0;--bg:#fff;--del:#ffe1e1;--ins:#d9f7df;
 --accent:#0b57d0}
@@ -59,7 +61,9 @@ a{color:inherit;text-decoration:none}h2,h3{break-after:avoid}.para{break-inside:
 
 
 def e(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    """Text for an archive page: escaped, and without control characters (an old archive
+    may hold them; they are no part of a transcript)."""
+    return html.escape(strip_controls(str(text)), quote=True)
 
 
 def stamp(iso: str) -> str:

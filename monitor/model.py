@@ -118,6 +118,7 @@ class EventKind(StrEnum):
     TRANSCRIPT = "transcript"
     EDITED = "edited"
     REMOVED = "removed"
+    RESTORED = "restored"
     ERROR = "error"
     UNCHANGED = "unchanged"  # never alerted
 
@@ -149,6 +150,11 @@ class Event:
     lead: str = ""  # one line on what the document says (a notice's when and who)
     words: int = 0
     document: str = ""  # the document's own id when it is not the briefing's main one
+    # Where the event stands in the briefing's history (its number, counting versions and
+    # marks) and the content hashes it is about: together they name the event, so a replay
+    # after a crash is the same alert and a second removal is a new one.
+    sequence: int = 0
+    hashes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -205,6 +211,15 @@ class Version:
 
 
 @dataclass(frozen=True)
+class Mark:
+    """Something that happened to a briefing besides a new version: removed, restored."""
+
+    kind: str
+    at: str  # ISO 8601, UTC
+    version: int  # the version that was current
+
+
+@dataclass(frozen=True)
 class Briefing:
     """What the archive knows about one briefing: its meta.json."""
 
@@ -227,7 +242,13 @@ class Briefing:
     published: str | None = None  # publication stamp, when it differs from `date`
     parent: str = ""  # for a document of another briefing (a linked notice): that id
     time: str = ""  # when it is held, as the page says it ("10 a.m.")
+    history: tuple[Mark, ...] = ()  # removals and restorations, oldest first
 
     @property
     def latest(self) -> Version | None:
         return self.versions[-1] if self.versions else None
+
+    @property
+    def events(self) -> int:
+        """How many things have happened to it: versions recorded and marks."""
+        return len(self.versions) + len(self.history)

@@ -8,11 +8,15 @@ bookkeeping write sends that one target the alert again."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import unquote
 
 import apprise
 from apprise.decorators import notify as apprise_plugin
@@ -20,10 +24,17 @@ from apprise.decorators import notify as apprise_plugin
 from . import alerts
 from .config import ChannelConfig, Config
 from .model import Alert, Event
+from .safetext import strip_controls
 from .store import Store
 
 log = logging.getLogger(__name__)
-logging.getLogger("apprise").setLevel(logging.CRITICAL)  # it may log URLs: we log masked ones
+# Apprise's lines carry channel URLs with their secrets: they never reach a log handler. Only
+# an attempt's own capture (_apprise_lines) reads them, and passes on a reason with the
+# secrets masked; DEBUG, because the cause (a refused connection, an SMTP reply) is logged so.
+_apprise_log = logging.getLogger("apprise")
+_apprise_log.setLevel(logging.DEBUG)
+_apprise_log.propagate = False
+_apprise_log.addHandler(logging.NullHandler())
 
 RETRY_BASE = timedelta(minutes=1)
 RETRY_CAP = timedelta(hours=6)
@@ -43,21 +54,137 @@ _APPRISE_FORMATS = {
 @apprise_plugin(on="console", name="Console (prints the alert)")
 def _console(body: str, title: str, *args: Any, **kwargs: Any) -> bool:
     """`console://`: print the alert on stdout. Needs no network (the demo uses it)."""
-    lines = "\n".join(f"│ {line}" for line in body.splitlines())
-    print(f"\n┌─ {title}\n{lines}\n└─", flush=True)
+    lines = "\n".join(f"│ {line}" for line in strip_controls(body).splitlines())
+    print(f"\n┌─ {strip_controls(title)}\n{lines}\n└─", flush=True)
     return True
 
 
+# Query keys whose values are settings, never secrets: masked() shows them as they are.
+_SETTINGS = frozenset(
+    {"format", "overflow", "method", "mode", "retry", "wait", "optional", "cto", "rto", "verify"}
+)
+
+
 def masked(url: str) -> str:
-    """A URL as Apprise prints it in privacy mode: passwords and tokens hidden."""
+    """A channel URL safe to print. Apprise's privacy mode hides passwords and the tokens its
+    plugins know of (some hosts are tokens), but not +header or -payload values nor the path
+    of a json://, form:// or xml:// URL; so on top of it every path segment and every query
+    value is masked unless its key is a known setting. A URL Apprise rejects: its scheme only."""
     try:
         plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
-        if plugin:
-            return str(plugin.url(privacy=True))
+        shown = str(plugin.url(privacy=True)) if plugin else ""
     except Exception:  # noqa: BLE001 - a printable form must never fail
-        pass
-    scheme = url.split("://", 1)[0] if "://" in url else "?"
-    return f"{scheme}://…"
+        shown = ""
+    if "://" not in shown:
+        known = re.match(r"([a-zA-Z][a-zA-Z0-9+.-]*)://", url)
+        return f"{known.group(1)}://…" if known else "…"
+    scheme, rest = shown.split("://", 1)
+    rest, hashmark, _ = rest.partition("#")
+    rest, _, query = rest.partition("?")
+    host, slash, path = rest.partition("/")
+    path = "/".join("…" if segment else "" for segment in path.split("/"))
+    pairs = []
+    for pair in filter(None, query.split("&")):
+        key, equals, value = pair.partition("=")
+        shows = not value or unquote(key).lower() in _SETTINGS
+        pairs.append(key + equals + (value if shows else "…"))
+    return (
+        f"{scheme}://{host}{slash}{path}"
+        + ("?" + "&".join(pairs) if pairs else "")
+        + ("#…" if hashmark else "")
+    )
+
+
+_SEPARATORS = re.compile(r"[/?&=#@:;,+\s]+")
+
+
+def _secrets(url: str) -> list[str]:
+    """What masked() hides of a URL, as it may appear in a log line (raw or decoded),
+    longest first."""
+    safe = masked(url)
+    shown = set(_SEPARATORS.split(safe + " " + unquote(safe)))
+    _, _, rest = url.partition("://")
+    pieces = set(_SEPARATORS.split(rest + " " + unquote(rest)))
+    return sorted((p for p in pieces - shown if len(p) >= 3), key=len, reverse=True)
+
+
+def _redact(text: str, secrets: Sequence[str]) -> str:
+    for secret in secrets:
+        # A short piece ('hook') is masked as a word only, so it does not eat other words.
+        pattern = re.escape(secret)
+        if len(secret) < 8:
+            pattern = rf"(?<![A-Za-z0-9]){pattern}(?![A-Za-z0-9])"
+        text = re.sub(pattern, "…", text)
+    return text
+
+
+_attempt: ContextVar[object] = ContextVar("apprise_attempt", default=None)
+
+
+class _AttemptLines(logging.Handler):
+    """Apprise's log lines of one attempt. Apprise runs a plugin in a worker thread with a copy
+    of the caller's context, so the context variable tells this attempt's lines from those of
+    another send running at the same time."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[tuple[int, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if _attempt.get() is self:
+            with contextlib.suppress(Exception):  # a malformed plugin line is no reason
+                self.lines.append((record.levelno, record.getMessage()))
+
+
+@contextlib.contextmanager
+def _apprise_lines() -> Iterator[_AttemptLines]:
+    """Collect Apprise's log lines for the duration of the block (one attempt)."""
+    handler = _AttemptLines()
+    token = _attempt.set(handler)
+    _apprise_log.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        _apprise_log.removeHandler(handler)
+        _attempt.reset(token)
+
+
+def _reason(lines: Sequence[tuple[int, str]], url: str) -> str:
+    """Apprise's own account of a failure, in one line with the URL's secrets masked: its
+    warnings and errors, and the exception it logs at DEBUG (the errno of a refused
+    connection, an SMTP server's reply)."""
+    secrets = _secrets(url)
+    said: list[str] = []
+    for level, line in lines:
+        if level < logging.WARNING:
+            if "Exception: " not in line:
+                continue
+            line = line.split("Exception: ", 1)[1].strip()
+            errno = re.search(r"\[Errno -?\d+\][^'\"()]*", line)
+            smtp = re.fullmatch(r"\((\d{3}), b?['\"](.*)['\"]\)", line)
+            if errno:  # requests wraps it in three exceptions that repeat the URL
+                line = errno.group(0)
+            elif smtp:  # (535, b'5.7.8 Authentication credentials invalid')
+                line = f"{smtp[1]} {smtp[2]}"
+        line = " ".join(re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", _redact(line, secrets)).split())
+        if line and line not in said:
+            said.append(line)
+    return "; ".join(said)[:500]
+
+
+def _instantiate(url: str) -> tuple[Any, str]:
+    """Apprise's plugin for a URL, or None and the reason Apprise gives for rejecting it."""
+    with _apprise_lines() as attempt:
+        try:
+            plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+        except Exception as exc:  # noqa: BLE001 - a URL Apprise chokes on is a rejected one
+            return None, type(exc).__name__
+    return plugin, "" if plugin else _reason(attempt.lines, url) or "not a valid Apprise URL"
+
+
+def rejection(url: str) -> str:
+    """Why Apprise will not take this channel URL ('' if it does), secrets masked."""
+    return _instantiate(url)[1]
 
 
 def render(event: Event, channels: Sequence[str], now: datetime) -> Alert:
@@ -65,8 +192,20 @@ def render(event: Event, channels: Sequence[str], now: datetime) -> Alert:
 
 
 def alert_id(event: Event) -> str:
-    """Stable per event, so re-detecting the same change after a crash is one alert, not two."""
-    key = f"{event.source}|{event.briefing_id}|{event.kind.value}|{event.version}|{event.error}"
+    """Names the event, not the briefing's state: the same event detected again after a crash
+    is the same alert, while a second removal, or the same edit made again after a revert, is
+    another (its place in the briefing's history differs)."""
+    key = "|".join(
+        (
+            event.source,
+            event.briefing_id,
+            event.kind.value,
+            str(event.version),
+            str(event.sequence),
+            *event.hashes,
+            event.error,
+        )
+    )
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
     return f"{event.source}-{event.briefing_id}-{event.kind.value}-{digest}"
 
@@ -162,23 +301,28 @@ def flush_digests(store: Store, config: Config, now: datetime) -> None:
 
 
 async def send_one(url: str, message: alerts.Message) -> tuple[bool, str]:
-    """Send to one Apprise URL: (ok, reason). Never raises; the reason shows a masked URL."""
+    """Send to one Apprise URL: (ok, reason). Never raises. The reason is Apprise's own log
+    lines for this attempt, secrets masked, and never shows the URL (the outbox keeps it)."""
+    plugin, why = _instantiate(url)
+    if plugin is None:
+        return False, f"not a valid Apprise URL: {why}"
     ap = apprise.Apprise()
-    if not ap.add(url):
-        return False, f"{masked(url)}: not a valid Apprise URL"
-    try:
-        result = await ap.async_notify(
-            title=message.title,
-            body=message.body,
-            body_format=_APPRISE_FORMATS[message.format],
-            notify_type=_NOTIFY_TYPES.get(message.type, apprise.NotifyType.INFO),
-        )
-    except Exception as exc:  # noqa: BLE001 - a plugin error is a failed delivery
-        return False, f"{masked(url)}: {type(exc).__name__}"
+    ap.add(plugin)
+    with _apprise_lines() as attempt:
+        try:
+            result = await ap.async_notify(
+                title=message.title,
+                body=message.body,
+                body_format=_APPRISE_FORMATS[message.format],
+                notify_type=_NOTIFY_TYPES.get(message.type, apprise.NotifyType.INFO),
+            )
+        except Exception as exc:  # noqa: BLE001 - a plugin error is a failed delivery
+            return False, f"delivery failed: {type(exc).__name__}"
     if bool(result):
         return True, ""
+    why = _reason(attempt.lines, url)
     status = getattr(getattr(result, "status", None), "name", "FAILURE")
-    return False, f"{masked(url)}: delivery failed ({status})"
+    return False, f"delivery failed: {why}" if why else f"delivery failed ({status})"
 
 
 async def deliver(
@@ -232,7 +376,8 @@ async def deliver(
             _save(store, item)
         created = datetime.fromisoformat(item["created_at"])
         if item["pending"] and now - created > max_age:
-            store.bury_alert(item, "; ".join(item["errors"].values()) or "undeliverable")
+            reasons = "; ".join(f"{t}: {r}" for t, r in item["errors"].items())
+            store.bury_alert(item, reasons or "undeliverable")
             log.error(
                 "alert %s undelivered after %s; moved to outbox/dead/", item["alert_id"], max_age
             )

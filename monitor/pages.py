@@ -24,15 +24,22 @@ def page_sha(page: Page) -> str:
 
 
 async def fetch_transcript(
-    fetcher: Fetcher, url: str, profile: Profile, max_pages: int, known: Briefing | None = None
+    fetcher: Fetcher,
+    url: str,
+    profile: Profile,
+    max_pages: int,
+    known: Briefing | None = None,
+    *,
+    index_url: str,
 ) -> list[tuple[Page, PageReading | None]]:
-    """Every page of one transcript, following its pager; bounded and loop-safe.
+    """Every page of one transcript, following its pager; bounded and loop-safe; fetched for
+    the source whose index is `index_url` (which internal hosts it may reach: hosts.Reach).
 
     Each page comes with its reading (pager links and text, from one parse), or with None
     for all of them when every page is byte-identical to what the last check processed
     (`known`): then nothing needs parsing. That is the common case."""
     try:
-        first = await fetcher.get(url)
+        first = await fetcher.get(url, index_url=index_url)
     except FetchError as exc:
         if exc.gone:
             raise Gone(f"HTTP {exc.status}") from None
@@ -42,7 +49,9 @@ async def fetch_transcript(
     if known and known.removal_signals == 0 and known.page_sha256[:1] == (page_sha(first),):
         # Page 1 is as it was, so its pager is too: fetch the pages we know, compare bytes.
         rest = list(zip(known.page_urls[1:], known.page_sha256[1:], strict=False))
-        fetched = await asyncio.gather(*(_continuation(fetcher, u, profile, h) for u, h in rest))
+        fetched = await asyncio.gather(
+            *(_continuation(fetcher, u, profile, index_url, h) for u, h in rest)
+        )
         if all(page_sha(p) == h for p, (_u, h) in zip(fetched, rest, strict=True)):
             return [(first, None), *((p, None) for p in fetched)]
         ready = {u: p for p, (u, _h) in zip(fetched, rest, strict=True)}
@@ -50,7 +59,7 @@ async def fetch_transcript(
         raise Gone("the site's 'does not exist' page")
 
     async def fetch(u: str) -> Page:
-        return ready[u] if u in ready else await _continuation(fetcher, u, profile)
+        return ready[u] if u in ready else await _continuation(fetcher, u, profile, index_url)
 
     readings = {first.final_url: read_page(first.text, first.final_url, first.final_url, profile)}
     frontier = list(readings[first.final_url].links)
@@ -75,9 +84,11 @@ async def fetch_transcript(
     return [(pages[u], readings[u]) for u in order]
 
 
-async def _continuation(fetcher: Fetcher, url: str, profile: Profile, expect_sha: str = "") -> Page:
+async def _continuation(
+    fetcher: Fetcher, url: str, profile: Profile, index_url: str, expect_sha: str = ""
+) -> Page:
     try:
-        page = await fetcher.get(url)
+        page = await fetcher.get(url, index_url=index_url)
     except FetchError as exc:
         if exc.gone:  # a page the pager lists is missing: the site is broken, not the briefing
             raise FetchError(

@@ -26,6 +26,7 @@ from .fetch import Fetcher, decode_html
 from .fingerprint import fold
 from .model import Listing
 from .profiles import COMMON_DROP, PROFILES, SELECTOR_KEYS, Profile
+from .safetext import strip_controls as clean
 
 
 class ProbeError(Exception):
@@ -347,14 +348,8 @@ def _only(soup: BeautifulSoup, selector: str, node: Tag) -> bool:
 
 
 # -- output -----------------------------------------------------------------------------
-
-# C0 and C1 controls but tab and newline, and the bidi overrides that reorder what a terminal
-# shows: a page must never be able to move the cursor, retitle the window or hide text.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def clean(text: str) -> str:
-    return _CONTROLS.sub("", text)
+# Every scraped string is printed through clean(): safetext's one definition of the control
+# characters a page must never send to a terminal.
 
 
 def _short(text: str, limit: int = 240) -> str:

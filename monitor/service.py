@@ -272,6 +272,7 @@ class Daemon:
         h = self.health[source.name]
         h.failures += 1
         h.since = h.since or _iso(started) or ""
+        h.reason = reason
         delay = backoff_delay(source.interval, h.failures, self.config.monitor.backoff_cap)
         job = self.scheduler.get_job(JOB_PREFIX + source.name)
         later = _now() + timedelta(seconds=delay)
@@ -398,6 +399,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = config_mod.load(path)
     # APScheduler logs every run at INFO; our own line per cycle says more.
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))
-    store = Store(config.monitor.state_dir)
+    store = Store(config.monitor.state_dir, config.monitor.group_readable)
     with store.locked():
         return asyncio.run(Daemon(path, config, store).run())

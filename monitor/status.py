@@ -23,6 +23,7 @@ class Health:
     failures: int = 0
     since: str = ""  # when the run of failures began
     alerted: bool = False  # the operator has been told; a recovery note is owed
+    reason: str = ""  # why the last check failed (a crashed cycle saved no source state)
 
 
 def now() -> datetime:
@@ -65,7 +66,7 @@ def collect_status(
                 "last_check": state.get("last_check") or None,
                 "last_ok": state.get("last_ok") or None,
                 "next_check": iso(next_checks.get(s.name)),
-                "last_error": state.get("last_error", ""),
+                "last_error": h.reason or state.get("last_error", ""),
                 "failures": h.failures,
                 "failing_since": h.since or None,
                 "alerted": h.alerted,

@@ -11,27 +11,41 @@ STATE/
       v001.txt              normalised text of version 1 (page marks between pages)
       v001.raw/NN.html.gz   the raw pages of version 1
       v002.txt, v002.diff   the next version and its unified diff against v001
+    .quarantine/<folder>/   a folder `verify --repair` could not mend, set aside with a NOTE
+
+The state dir is 0700 and its files 0600 (0750/0640 with `group_readable`). Nothing below
+it may be a symlink: every write walks down from the state dir with O_NOFOLLOW, so a planted
+link is refused by name, never written through (the state dir's own path may be a link).
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import fcntl
 import gzip
 import hashlib
 import json
+import logging
 import os
+import pwd
 import re
+import stat
 import unicodedata
-from collections.abc import Iterator, Sequence
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .model import Briefing, CachedPage, Version
+from .model import Briefing, CachedPage, Mark, Version
 
 _TMP_PREFIX = ".tmp-"
+QUARANTINE = ".quarantine"  # archive/<source>/.quarantine/: folders set aside by `verify --repair`
+PRIVATE, GROUP_READABLE = 0o600, 0o640  # file modes; folders get x where r is (0700, 0750)
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+log = logging.getLogger(__name__)
 
 
 class StoreLocked(Exception):
@@ -42,6 +56,10 @@ class StoreCorrupt(Exception):
     """A state file cannot be read back."""
 
 
+class StoreUnsafe(StoreCorrupt):
+    """A symlink (or a file where a folder belongs) inside the state dir: never written through."""
+
+
 class StoreWriteError(StoreCorrupt, OSError):
     """The state directory cannot be written (disk full, read-only, no permission). The write
     that failed left the old file in place, so nothing is torn; the next check retries."""
@@ -50,33 +68,115 @@ class StoreWriteError(StoreCorrupt, OSError):
         return str(self.strerror)
 
 
+def _unsafe(path: Path) -> StoreUnsafe:
+    if os.path.islink(path):
+        return StoreUnsafe(
+            f"{path} is a symbolic link (to {os.readlink(path)}); the monitor never writes "
+            "through a link in its state directory: remove the link and run again"
+        )
+    return StoreUnsafe(f"{path} is not a folder; move it out of the state directory")
+
+
 @contextlib.contextmanager
-def _writing(path: Path) -> Iterator[None]:
-    """A failed write as StoreWriteError: one line naming the file and the reason."""
+def _writing(path: Path, root: Path | None = None) -> Iterator[None]:
+    """A failed write as StoreWriteError: one line naming the file and the reason (and, for a
+    permission the state dir `root` lacks, the fix)."""
     try:
         yield
     except StoreWriteError:
         raise
     except OSError as exc:
+        if exc.errno == errno.ELOOP and os.path.islink(path):  # refused by O_NOFOLLOW
+            raise _unsafe(path) from None
+        if root is not None and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise _unwritable(root, OSError(exc.errno, exc.strerror, str(path))) from exc
         raise StoreWriteError(exc.errno, f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` so that a crash leaves either the old file or the new one, never a torn one."""
-    with _writing(path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{_TMP_PREFIX}{path.name}.{os.getpid()}")
+def _dir_mode(mode: int) -> int:
+    return mode | (mode & 0o444) >> 2  # 0600 -> 0700, 0640 -> 0750
+
+
+def _set_mode(fd: int, mode: int) -> None:
+    """The mode asked for, whatever the umask (systemd's UMask=0077 would drop 0640's group
+    bit); only on what we own."""
+    st = os.fstat(fd)
+    if st.st_uid == os.geteuid() and stat.S_IMODE(st.st_mode) != mode:
+        os.fchmod(fd, mode)
+
+
+def _open_dir(folder: Path, root: Path, mode: int) -> int:
+    """A descriptor of `folder`, made where missing, walked down from `root` one name at a
+    time with O_NOFOLLOW: a symlink or a file on the way is refused, never followed."""
+    try:
+        parts = folder.relative_to(root).parts
+    except ValueError:
+        raise StoreUnsafe(f"{folder} is outside the state directory {root}") from None
+    root.mkdir(parents=True, exist_ok=True, mode=_dir_mode(mode))
+    fd = os.open(root, _DIR_FLAGS)  # the state dir itself may be a link (DynamicUser=)
+    here = root
+    try:
+        for part in parts:
+            here = here / part
+            if part in (".", ".."):
+                raise StoreUnsafe(f"{folder}: a path inside the state directory has {part!r}")
+            try:
+                sub = os.open(part, _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=fd)
+            except FileNotFoundError:
+                with contextlib.suppress(FileExistsError):
+                    os.mkdir(part, _dir_mode(mode), dir_fd=fd)
+                sub = os.open(part, _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=fd)
+                _set_mode(sub, _dir_mode(mode))
+            except OSError as exc:
+                if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                    raise _unsafe(here) from None
+                raise
+            os.close(fd)
+            fd = sub
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def atomic_write(path: Path, data: bytes, root: Path | None = None, mode: int = PRIVATE) -> None:
+    """Write `data` so that a crash leaves either the old file or the new one, never a torn one.
+
+    The temp file is made with `mode` (O_EXCL, O_NOFOLLOW) and renamed over `path`, which
+    replaces a link there rather than following it. With `root` (the state dir), every
+    folder from it down to `path` is checked and made as _open_dir does."""
+    with _writing(path, root):
+        if root is None:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=_dir_mode(mode))
+            dir_fd = os.open(path.parent, _DIR_FLAGS)
+        else:
+            dir_fd = _open_dir(path.parent, root, mode)
         try:
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise
-        _fsync_dir(path.parent)
+            _write_in(dir_fd, path.name, data, mode)
+        finally:
+            os.close(dir_fd)
+
+
+def _write_in(dir_fd: int, name: str, data: bytes, mode: int) -> None:
+    tmp = f"{_TMP_PREFIX}{name}.{os.getpid()}"
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(tmp, dir_fd=dir_fd)  # left by a crashed process that had our pid
+
+    def opener(file: str, flags: int) -> int:
+        return os.open(file, flags | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode, dir_fd=dir_fd)
+
+    try:
+        with open(tmp, "wb", opener=opener) as fh:
+            fh.write(data)
+            fh.flush()
+            os.fchmod(fh.fileno(), mode)
+            os.fsync(fh.fileno())
+        os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp, dir_fd=dir_fd)
+        raise
+    os.fsync(dir_fd)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -87,8 +187,9 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_json(path: Path, value: Any) -> None:
-    atomic_write(path, (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+def write_json(path: Path, value: Any, root: Path | None = None, mode: int = PRIVATE) -> None:
+    data = (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    atomic_write(path, data, root, mode)
 
 
 def read_json(path: Path) -> Any:
@@ -110,11 +211,42 @@ def slug(title: str, limit: int = 60) -> str:
     return text[:limit].rstrip("-_") or "untitled"
 
 
+def _user() -> tuple[str, str]:
+    """This process's user as a name for a command line, and as words for a message."""
+    uid = os.geteuid()
+    try:
+        name = pwd.getpwuid(uid).pw_name
+    except KeyError:
+        name = str(uid)
+    return name, f"user {name} (uid {uid})"
+
+
+def _unwritable(root: Path, exc: OSError) -> StoreWriteError:
+    """The state dir cannot be made or written: the path, the reason and the fix, in one line."""
+    where = exc.filename or root
+    name, who = _user()
+    elsewhere = f"or set [monitor] state_dir to a folder {name} can write"
+    if exc.errno == errno.EROFS:
+        text = f"{where}: read-only file system; set [monitor] state_dir to a writable folder"
+    elif not root.exists():
+        text = (
+            f"{root} does not exist and {who} cannot create it ({where}: "
+            f"{exc.strerror}): create it (`install -d -m 0700 -o {name} {root}`) {elsewhere}"
+        )
+    else:
+        text = (
+            f"{where}: {exc.strerror} for {who}: make the state directory theirs "
+            f"(`chown -R {name} {root}`) {elsewhere}"
+        )
+    return StoreWriteError(exc.errno, text)
+
+
 class HttpCache:
     """Per-URL validators and body for conditional GET (one gzip file per URL)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, write: Callable[[Path, bytes], None] = atomic_write) -> None:
         self.root = root
+        self._write = write
 
     def _path(self, url: str) -> Path:
         h = hashlib.sha256(url.encode("utf-8")).hexdigest()
@@ -141,19 +273,76 @@ class HttpCache:
     def put(self, page: CachedPage) -> None:
         head = {k: v for k, v in dataclasses.asdict(page).items() if k != "body"}
         data = json.dumps(head).encode("utf-8") + b"\n" + page.body
-        atomic_write(self._path(page.url), gzip.compress(data, compresslevel=6))
+        self._write(self._path(page.url), gzip.compress(data, compresslevel=6))
 
 
 class Store:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, group_readable: bool = False) -> None:
         self.root = Path(root)
-        self.http = HttpCache(self.root / "http")
+        self.mode = GROUP_READABLE if group_readable else PRIVATE
+        self.http = HttpCache(self.root / "http", self.write_file)
+        # meta.json files that could not be read (or sit behind a link), with why: skipped by
+        # briefings() and documents(), left alone by a check, mended by `verify --repair`.
+        self.damaged: dict[Path, str] = {}
+
+    def write_file(self, path: Path, data: bytes) -> None:
+        """Atomically write a file below the state dir, with its mode, through no link."""
+        atomic_write(path, data, self.root, self.mode)
+
+    def _write_json(self, path: Path, value: Any) -> None:
+        write_json(path, value, self.root, self.mode)
 
     # -- locking -------------------------------------------------------------------------
+    def _open_lock(self) -> int:
+        lock = self.root / "lock"
+        try:
+            self.root.mkdir(parents=True, exist_ok=True, mode=_dir_mode(self.mode))
+            st = os.stat(self.root)
+            if st.st_uid == os.geteuid() and stat.S_IMODE(st.st_mode) != _dir_mode(self.mode):
+                os.chmod(self.root, _dir_mode(self.mode))  # e.g. made 0755 by an older version
+            flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+            fd = os.open(lock, flags, self.mode)
+            _set_mode(fd, self.mode)
+            return fd
+        except OSError as exc:
+            if exc.errno == errno.ELOOP and os.path.islink(lock):
+                raise _unsafe(lock) from None
+            raise _unwritable(self.root, exc) from exc
+
+    def unwritable(self) -> str | None:
+        """Why this user could not take the lock and write here (path and fix), or None.
+        Creates nothing: for `validate`."""
+        lock, here = self.root / "lock", self.root
+        while not here.exists() and here.parent != here:
+            here = here.parent  # the folder the missing state dir would be made in
+        if os.path.islink(lock):
+            return str(_unsafe(lock))
+        ids = os.access in os.supports_effective_ids
+        problem = None
+        if not here.is_dir():
+            problem = OSError(errno.ENOTDIR, "not a folder", str(here))
+        elif not os.access(here, os.W_OK | os.X_OK, effective_ids=ids):
+            problem = OSError(errno.EACCES, "Permission denied", str(here))
+        elif lock.exists() and not os.access(lock, os.R_OK | os.W_OK, effective_ids=ids):
+            problem = OSError(errno.EACCES, "Permission denied", str(lock))
+        with contextlib.suppress(OSError):
+            if os.statvfs(here).f_flag & os.ST_RDONLY:
+                problem = OSError(errno.EROFS, "Read-only file system", str(here))
+        return str(_unwritable(self.root, problem)) if problem else None
+
+    def _refuse_links(self) -> None:
+        """The fixed names at the top of the state dir: a link there is refused before a check
+        starts (the writes below refuse the rest, and `verify` lists them all)."""
+        for name in ("sources", "http", "outbox", "archive", "status.json"):
+            if os.path.islink(self.root / name):
+                raise _unsafe(self.root / name)
+        for name in ("delivered.log", "digest", "dead"):
+            if os.path.islink(self.outbox / name):
+                raise _unsafe(self.outbox / name)
+
     @contextlib.contextmanager
     def locked(self) -> Iterator[Store]:
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.root / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        fd = self._open_lock()
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -166,6 +355,7 @@ class Store:
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         try:
+            self._refuse_links()
             self.clean_temp_files()
             yield self
         finally:
@@ -186,12 +376,12 @@ class Store:
         return read_json(path) if path.exists() else {}
 
     def save_source_state(self, source: str, state: dict[str, Any]) -> None:
-        write_json(self.root / "sources" / f"{source}.json", state)
+        self._write_json(self.root / "sources" / f"{source}.json", state)
 
     # -- the daemon's status file --------------------------------------------------------
     def save_status(self, status: dict[str, Any]) -> None:
         """Written by `run` after each cycle; read by `status` without the lock."""
-        write_json(self.root / "status.json", status)
+        self._write_json(self.root / "status.json", status)
 
     def load_status(self) -> dict[str, Any] | None:
         path = self.root / "status.json"
@@ -207,21 +397,74 @@ class Store:
 
     # -- briefings -----------------------------------------------------------------------
     def briefings(self, source: str | None = None) -> list[Briefing]:
-        """The briefings (each one's main document), without the documents linked to them."""
-        base = self.root / "archive"
-        pattern = f"{source}/*/meta.json" if source else "*/*/meta.json"
-        return [self.load_meta(p) for p in sorted(base.glob(pattern))]
+        """The briefings (each one's main document), without the documents linked to them.
+        One whose meta.json cannot be read is skipped with a warning (see `damaged`)."""
+        return self._load_all(self.meta_files(source))
 
     def documents(self, source: str | None = None) -> list[Briefing]:
         """Every document: the briefings and the documents filed in their folders."""
+        return self.briefings(source) + self._load_all(self.meta_files(source, linked=True))
+
+    def meta_files(self, source: str | None = None, linked: bool = False) -> list[Path]:
+        """The meta.json of each briefing (`linked`: of each document filed in a briefing's
+        folder), sorted; none in a dot folder (.quarantine, .git)."""
         base = self.root / "archive"
-        linked = f"{source}/*/*/meta.json" if source else "*/*/*/meta.json"
-        return self.briefings(source) + [self.load_meta(p) for p in sorted(base.glob(linked))]
+        pattern = f"{source or '*'}/*/*/meta.json" if linked else f"{source or '*'}/*/meta.json"
+        return [
+            p
+            for p in sorted(base.glob(pattern))
+            if not any(part.startswith(".") for part in p.relative_to(base).parts)
+        ]
+
+    def _load_all(self, paths: Iterable[Path]) -> list[Briefing]:
+        for gone in [p for p in self.damaged if not p.exists()]:
+            del self.damaged[gone]
+        loaded = []
+        for path in paths:
+            try:
+                link = self.link_below(path)
+                if link is not None:
+                    raise _unsafe(link)
+                loaded.append(self.load_meta(path))
+            except StoreCorrupt as exc:
+                if path not in self.damaged:  # once per Store, not at every listing
+                    fix = "" if isinstance(exc, StoreUnsafe) else " (`verify --repair` mends it)"
+                    log.warning("%s; this document is skipped%s", exc, fix)
+                self.damaged[path] = str(exc)
+            else:
+                self.damaged.pop(path, None)
+        return loaded
+
+    def link_below(self, path: Path) -> Path | None:
+        """The first symlink from the state dir down to `path` (itself included), if any."""
+        here = self.root
+        for part in path.relative_to(self.root).parts:
+            here = here / part
+            if here.is_symlink():
+                return here
+        return None
+
+    def links(self) -> list[Path]:
+        """Every symlink inside the state dir (there should be none), for `verify`."""
+        found = []
+        for folder, dirs, files in os.walk(self.root):  # never follows a link
+            found += [Path(folder, n) for n in dirs + files if os.path.islink(Path(folder, n))]
+        return sorted(found)
+
+    def is_quarantined(self, source: str, briefing_id: str) -> bool:
+        """Whether a document skipped for its unreadable meta.json (by the last documents())
+        may be this one. A check leaves it alone: read as new, it would be alerted again and
+        written over its own versions."""
+        base = self.root / "archive" / source
+        return any(
+            meta.is_relative_to(base) and _may_hold(meta, briefing_id) for meta in self.damaged
+        )
 
     def load_meta(self, path: Path) -> Briefing:
         data = read_json(path)
         try:
             data["versions"] = tuple(Version(**v) for v in data.get("versions", ()))
+            data["history"] = tuple(Mark(**m) for m in data.get("history", ()))
             data["page_urls"] = tuple(data.get("page_urls", ()))
             data["page_sha256"] = tuple(data.get("page_sha256", ()))
             # Where the file is says where the document is filed: a move into a briefing's
@@ -231,17 +474,29 @@ class Store:
             if len(folder.parts) == 4:
                 data["parent"] = self.load_meta(path.parent.parent / "meta.json").briefing_id
             return Briefing(**data)
-        except TypeError as exc:
+        except (TypeError, AttributeError) as exc:
             raise StoreCorrupt(f"{path}: unexpected fields ({exc})") from exc
+
+    def _rename(self, src: Path, dst: Path) -> None:
+        """Move a folder within the state dir: both parents walked as _open_dir does."""
+        with _writing(dst, self.root):
+            src_fd = _open_dir(src.parent, self.root, self.mode)
+            try:
+                dst_fd = _open_dir(dst.parent, self.root, self.mode)
+                try:
+                    os.rename(src.name, dst.name, src_dir_fd=src_fd, dst_dir_fd=dst_fd)
+                    os.fsync(dst_fd)
+                    os.fsync(src_fd)
+                finally:
+                    os.close(dst_fd)
+            finally:
+                os.close(src_fd)
 
     def file_under(self, document: Briefing, briefing: Briefing) -> Briefing:
         """Move a document (a notice) into the folder of the briefing it belongs to."""
         name = _safe_part(f"{document.kind or 'document'}-{document.briefing_id}")
         target = self.path(briefing) / name
-        with _writing(target):
-            os.rename(self.path(document), target)
-            _fsync_dir(target.parent)
-            _fsync_dir(self.path(document).parent)
+        self._rename(self.path(document), target)
         return dataclasses.replace(
             document, folder=target.relative_to(self.root).as_posix(), parent=briefing.briefing_id
         )
@@ -249,7 +504,7 @@ class Store:
     def new_folder(self, source: str, briefing_id: str, title: str, date: str | None) -> str:
         """A folder name that sorts by date and that a person recognises; never outside."""
         head = f"{date or '0000-00-00'}_"
-        tail = "_" + _safe_part(re.sub(r"[^\w.-]+", "-", briefing_id))[:60]
+        tail = "_" + _id_part(briefing_id)
         room = 120 - len(head.encode()) - len(tail.encode())  # bytes; the id always stays
         name = head + _cut_bytes(slug(title), room).rstrip("-_") + tail
         folder = Path("archive") / _safe_part(source) / _safe_part(name)
@@ -260,7 +515,7 @@ class Store:
 
     def save_meta(self, briefing: Briefing) -> None:
         """The commit point of a briefing: meta.json names the versions that exist."""
-        write_json(self.path(briefing) / "meta.json", dataclasses.asdict(briefing))
+        self._write_json(self.path(briefing) / "meta.json", dataclasses.asdict(briefing))
 
     def write_version(
         self,
@@ -272,14 +527,20 @@ class Store:
     ) -> None:
         """Write a version's files. They count only once save_meta lists the version."""
         folder = self.path(briefing)
+        meta = folder / "meta.json"
+        if meta.exists():  # a damaged one lists versions we cannot see: never write over them
+            try:
+                read_json(meta)
+            except StoreCorrupt as exc:
+                raise StoreCorrupt(f"{exc}; nothing is written there until it is mended") from exc
         for i, raw in enumerate(raw_pages, start=1):
-            atomic_write(
+            self.write_file(
                 folder / f"v{number:03d}.raw" / f"{i:02d}.html.gz",
                 gzip.compress(raw, compresslevel=6, mtime=0),
             )
         if diff is not None:
-            atomic_write(folder / f"v{number:03d}.diff", diff.encode("utf-8"))
-        atomic_write(folder / f"v{number:03d}.txt", text.encode("utf-8"))
+            self.write_file(folder / f"v{number:03d}.diff", diff.encode("utf-8"))
+        self.write_file(folder / f"v{number:03d}.txt", text.encode("utf-8"))
 
     def read_version(self, briefing: Briefing, number: int) -> str:
         path = self.path(briefing) / f"v{number:03d}.txt"
@@ -287,6 +548,34 @@ class Store:
             return path.read_text(encoding="utf-8")
         except OSError as exc:
             raise StoreCorrupt(f"{path}: cannot read ({exc.strerror})") from exc
+
+    # -- mending a document whose meta.json is damaged (`verify --repair`) -----------------
+    def version_files(self, folder: Path) -> list[tuple[int, Path]]:
+        """The version texts in a document's folder (vNNN.txt), by number."""
+        found = [(_version_number(p.name), p) for p in folder.glob("v*.txt")]
+        return sorted((n, p) for n, p in found if n)
+
+    def raw_page(self, folder: Path, number: int, page: int = 1) -> bytes | None:
+        """A raw page of a version as fetched, if it is still there (prune deletes them)."""
+        path = folder / f"v{number:03d}.raw" / f"{page:02d}.html.gz"
+        try:
+            return gzip.decompress(path.read_bytes())
+        except (OSError, EOFError, zlib.error):
+            return None
+
+    def set_aside(self, folder: Path, note: str) -> Path:
+        """Move a document's folder that cannot be mended to archive/<source>/.quarantine/,
+        with a NOTE.txt; every file in it stays as it was."""
+        rel = folder.relative_to(self.root / "archive")
+        aside = self.root / "archive" / rel.parts[0] / QUARANTINE
+        name = "--".join(rel.parts[1:])
+        target, n = aside / name, 1
+        while os.path.lexists(target):
+            n += 1
+            target = aside / f"{name}-{n}"
+        self._rename(folder, target)
+        self.write_file(target / "NOTE.txt", note.encode("utf-8"))
+        return target
 
     # -- outbox --------------------------------------------------------------------------
     @property
@@ -301,7 +590,7 @@ class Store:
         return sorted(items, key=lambda a: (a.get("created_at", ""), a.get("alert_id", "")))
 
     def put_alert(self, item: dict[str, Any]) -> None:
-        write_json(self.outbox / f"{_safe_part(item['alert_id'])}.json", item)
+        self._write_json(self.outbox / f"{_safe_part(item['alert_id'])}.json", item)
 
     def drop_alert(self, alert_id: str) -> None:
         path = self.outbox / f"{_safe_part(alert_id)}.json"
@@ -322,15 +611,23 @@ class Store:
 
     def mark_delivered(self, alert_id: str, keep: int = 5000) -> None:
         path = self.outbox / "delivered.log"
-        path.parent.mkdir(parents=True, exist_ok=True)
         line = f"{alert_id}\t{datetime.now(UTC).isoformat(timespec='seconds')}\n"
-        with _writing(path), open(path, "a", encoding="utf-8") as fh:
-            fh.write(line)
-            fh.flush()
-            os.fsync(fh.fileno())
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        with _writing(path, self.root):
+            dir_fd = _open_dir(path.parent, self.root, self.mode)
+            try:  # appended in place: O_NOFOLLOW, so a link planted there is refused
+                flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+                fd = os.open(path.name, flags, self.mode, dir_fd=dir_fd)
+                _set_mode(fd, self.mode)
+            finally:
+                os.close(dir_fd)
+            with open(fd, "a+", encoding="utf-8") as fh:
+                fh.write(line)
+                fh.flush()
+                os.fsync(fh.fileno())
+                fh.seek(0)
+                lines = fh.read().splitlines(keepends=True)
         if len(lines) > keep:
-            atomic_write(path, "".join(lines[-keep:]).encode("utf-8"))
+            self.write_file(path, "".join(lines[-keep:]).encode("utf-8"))
 
     # Digest channels collect rendered alerts here until their digest is due.
     def _digest_path(self, channel: str) -> Path:
@@ -342,7 +639,7 @@ class Store:
 
     def add_digest_entry(self, channel: str, entry: dict[str, Any]) -> None:
         entries = [e for e in self.digest_entries(channel) if e["alert_id"] != entry["alert_id"]]
-        write_json(self._digest_path(channel), [*entries, entry])
+        self._write_json(self._digest_path(channel), [*entries, entry])
 
     def drop_digest(self, channel: str) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -350,11 +647,57 @@ class Store:
 
     def bury_alert(self, item: dict[str, Any], reason: str) -> None:
         """Move an alert that could not be delivered in time to outbox/dead/, with the reason."""
-        write_json(
+        self._write_json(
             self.outbox / "dead" / f"{_safe_part(item['alert_id'])}.json",
             {**item, "dead_reason": reason},
         )
         self.drop_alert(item["alert_id"])
+
+
+# A damaged meta.json is still json.dumps(indent=2) output: each top-level field on a line of
+# its own, each version an object at four spaces. What is complete can be read back.
+_TOP_FIELD = re.compile(r'^  "(\w+)": (.*?),?$', re.M)
+_ENTRY = re.compile(r"^    \{\n.*?^    \}", re.M | re.S)
+
+
+def salvage(data: bytes) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """What a damaged meta.json still says: its complete top-level scalar fields, and its
+    complete version entries."""
+    text = data.decode("utf-8", "replace")
+    fields: dict[str, Any] = {}
+    for m in _TOP_FIELD.finditer(text):
+        with contextlib.suppress(ValueError):
+            value = json.loads(m.group(2))
+            if value is None or isinstance(value, str | int | float | bool):
+                fields.setdefault(m.group(1), value)
+    versions = []
+    for m in _ENTRY.finditer(text):
+        with contextlib.suppress(ValueError):
+            entry = json.loads(m.group(0))
+            if isinstance(entry, dict) and {"number", "sha256"} <= entry.keys():
+                versions.append(entry)
+    return fields, versions
+
+
+def _may_hold(meta: Path, briefing_id: str) -> bool:
+    """Whether the folder of an unreadable meta.json may be this document's: the id the file
+    still says, else the folder's name, which ends with it (see new_folder, file_under)."""
+    with contextlib.suppress(OSError):
+        said = salvage(meta.read_bytes())[0].get("briefing_id")
+        if isinstance(said, str):
+            return said == briefing_id
+    name = meta.parent.name
+    return name.endswith(("_" + _id_part(briefing_id), "-" + _safe_part(briefing_id)))
+
+
+def _version_number(name: str) -> int:
+    m = re.fullmatch(r"v(\d{3,})\.txt", name)
+    return int(m.group(1)) if m else 0
+
+
+def _id_part(briefing_id: str) -> str:
+    """A briefing id as the last part of its folder's name."""
+    return _safe_part(re.sub(r"[^\w.-]+", "-", briefing_id))[:60]
 
 
 def _cut_bytes(text: str, limit: int) -> str:

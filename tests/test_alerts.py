@@ -16,7 +16,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from conftest import INDEX, NIA, ROOT, Monitor, Receiver
 
-from monitor import notify
+from monitor import alerts, notify
 from monitor.sitesrv import SiteServer
 
 SCI = "pressroom/2024-06/18/content_117265318"
@@ -132,7 +132,8 @@ def test_mattermost_webhook_gets_a_short_markdown_message(
     assert "Edited: SCIO briefing on promoting high-quality development" in text
     assert "page 7, Liu Haitao: ~30%~ → *25%*" in text
     assert "[Open the transcript](http://127.0.0.1:" in text
-    assert "Full diff: STATE/archive/scio/2024-09-11\\_scio-briefing" in text  # \_ shows as _
+    root = alerts.escape(str(m.store.root.resolve()), "markdown")  # the real path, not STATE/
+    assert f"Full diff: {root}/archive/scio/2024-09-11\\_scio-briefing" in text  # \_ shows as _
 
 
 def test_chat_message_truncates_long_change_lists(
@@ -152,10 +153,13 @@ def test_chat_message_truncates_long_change_lists(
     m.check()
     text = receiver.received[0]["text"]
     assert text.count("• page ") == 5
-    assert "• … and 35 more changes, see STATE/archive/scio/" in text
+    root = m.store.root.resolve()
+    assert (
+        f"• … and 35 more changes, see {alerts.escape(str(root), 'markdown')}/archive/scio/" in text
+    )
     html = mailbox.messages[0].get_body(("html",)).get_content()
     assert html.count("<li>") == 26  # 25 changes and the "… and N more" line
-    assert "more changes, see STATE/archive/scio/" in html
+    assert f"more changes, see {root}/archive/scio/" in html
 
 
 def test_json_webhook_receives_title_and_body(monitor: Monitor) -> None:

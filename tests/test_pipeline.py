@@ -277,11 +277,11 @@ def test_crash_mid_cycle_then_next_check_alerts_once(
     real_replace = store_mod.os.replace
     calls = {"n": 0}
 
-    def crashing_replace(src, dst):
+    def crashing_replace(src, dst, **dir_fds):
         calls["n"] += 1
         if calls["n"] > crash_after:
             raise SystemExit("simulated crash")
-        return real_replace(src, dst)
+        return real_replace(src, dst, **dir_fds)
 
     monkeypatch.setattr(store_mod.os, "replace", crashing_replace)
     with pytest.raises(SystemExit):

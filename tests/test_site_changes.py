@@ -115,7 +115,7 @@ def test_a_new_extractor_rerecords_changed_readings_quietly_and_the_archive_says
 ) -> None:
     from dataclasses import replace
 
-    from monitor import cycle, detect
+    from monitor import cycle, detect, record
     from monitor.profiles import PROFILES
 
     monitor.check()
@@ -125,7 +125,7 @@ def test_a_new_extractor_rerecords_changed_readings_quietly_and_the_archive_says
     monkeypatch.setitem(
         PROFILES, "scio", replace(scio, chrome_lines=(*scio.chrome_lines, r"^Good morning"))
     )
-    for module in (cycle, detect):
+    for module in (cycle, detect, record):
         monkeypatch.setattr(module, "EXTRACTOR_VERSION", 99)
     monitor.check()
     assert monitor.receiver.titles() == []

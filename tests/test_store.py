@@ -279,7 +279,10 @@ def test_damaged_meta_is_reported_as_corrupt(tmp_path: Path) -> None:
     meta.parent.mkdir(parents=True)
     meta.write_text('{"source": "scio", "unexpected": 1}', encoding="utf-8")
     with pytest.raises(StoreCorrupt, match="meta.json"):
-        store.briefings()
+        store.load_meta(meta)
+    # Listings skip it (quarantined, see test_state_safety.py) and say which one.
+    assert store.briefings() == []
+    assert list(store.damaged) == [meta]
 
 
 # -- HTTP cache -------------------------------------------------------------------------------

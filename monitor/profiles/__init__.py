@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
 
 # Keys a [[source]] may set in its `selectors` table to override or describe a site.
 SELECTOR_KEYS = ("links", "link_pattern", "index_next", "title", "date", "body", "next", "drop")
@@ -81,7 +82,50 @@ class Profile:
         return replace(self, **changes)
 
     def briefing_match(self, url: str) -> re.Match[str] | None:
-        return re.search(self.link_pattern, url.split("#")[0].split("?")[0])
+        """The link pattern's match on `url` without its query and fragment; or, for a site
+        whose ids are in the query (`show.php?id=123`), failing that, on `url` with its query.
+        `canonical_url(match)` is the URL the briefing is then known by."""
+        base, _, query = url.split("#")[0].partition("?")
+        m = re.search(self.link_pattern, base)
+        if m is None and query:
+            m = re.search(self.link_pattern, f"{base}?{query}")
+        return m
+
+
+# Left as they are in a canonical URL: what may stand in a path or query, and `%` (an
+# escape already made). The rest (spaces, quotes, <>, {}, |, controls, non-ASCII) is
+# percent-encoded, as a client sends it anyway.
+_URL_SAFE = "/:@!$&'()*+,;=%?[]~"
+
+
+def canonical_url(match: re.Match[str]) -> str:
+    """The URL a briefing is stored, fetched and alerted under, from `Profile.briefing_match`:
+    without fragment, user name or password, and without query unless the link pattern
+    matched into it; then only the query parameters it matched, each cut to the part it
+    matched (`[?&]id=(?P<id>\\d+)` keeps `?id=123` of `?utm=x&id=123&x=<!channel>`). So an
+    index page cannot add a query of its own to the URL that alerts link to."""
+    url = match.string
+    base, sep, query = url.partition("?")
+    kept: list[str] = []
+    pos = len(base) + 1
+    if sep and match.end() > pos:  # the pattern matched into the query
+        for param in query.split("&"):
+            lo, hi = max(pos, match.start()), min(pos + len(param), match.end())
+            if lo < hi:
+                kept.append(url[lo:hi])
+            pos += len(param) + 1
+    parts = urlsplit(base)
+    netloc = parts.netloc.rpartition("@")[2]
+    if not netloc.isascii():  # an internationalised host name: its ASCII (IDNA) form
+        host, colon, port = netloc.partition(":")
+        try:
+            netloc = host.encode("idna").decode("ascii") + colon + port
+        except UnicodeError:
+            netloc = quote(netloc, safe=":")
+    path = quote(parts.path, safe=_URL_SAFE)
+    return urlunsplit(
+        (parts.scheme, quote(netloc, safe=":[]%"), path, quote("&".join(kept), _URL_SAFE), "")
+    )
 
 
 # Markup that is never transcript text, on any site.
