@@ -80,6 +80,8 @@ def test_alert_on_first_check_is_said_truthfully(
     )
     code, out, _err = run(monitor, capsys, "check")
     assert code == 0 and "(first check: baseline, alerts sent)" in out
+    titles = monitor.receiver.titles()
+    assert len(titles) == 6 and all(t.startswith("[scio] New briefing: ") for t in titles)
 
 
 def test_json_log_lines_carry_a_timestamp(monitor: Monitor) -> None:
