@@ -75,6 +75,8 @@ LABELS = {
     EventKind.REMOVED: "Removed",
     EventKind.RESTORED: "Restored",
     EventKind.ERROR: "Error",
+    EventKind.GAP: "Gap",
+    EventKind.GAP_CLOSED: "Gap closed",
     EventKind.UNCHANGED: "Unchanged",
 }
 NOTIFY_TYPES = {
@@ -85,6 +87,8 @@ NOTIFY_TYPES = {
     EventKind.REMOVED: "warning",
     EventKind.RESTORED: "info",
     EventKind.ERROR: "failure",
+    EventKind.GAP: "warning",
+    EventKind.GAP_CLOSED: "info",
     EventKind.UNCHANGED: "info",
 }
 
@@ -224,6 +228,8 @@ def _note(event: Event) -> str:
         )
     if event.kind is EventKind.ERROR:
         return f"Error: {event.error}"
+    if event.kind in (EventKind.GAP, EventKind.GAP_CLOSED):
+        return event.lead  # the missing turns, quoted in their own language
     return ""
 
 

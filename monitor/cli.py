@@ -407,6 +407,34 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_gaps(args: argparse.Namespace) -> int:
+    """What each pair of briefings in two languages lacks (pairing.py), newest day first."""
+    from .pairing import gaps
+
+    cfg = _load(args)
+    if args.source:
+        _known_source(cfg, args.source)
+    store = Store(cfg.monitor.state_dir)
+    rows = gaps(store, args.source, _since(args.since) if args.since else "")
+    if not args.all:
+        rows = [r for r in rows if r["gaps"]]
+    if args.json:
+        print(_dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    table: list[tuple[str, ...]] = [("DAY", "PAIR", "QUESTIONS", "WHAT ONE SIDE LACKS")]
+    for r in rows:
+        table.append(
+            (
+                r.get("day") or "-",
+                f"{r['source']}/{r['briefing']} {r['counterpart_source']}/{r['counterpart']}",
+                "/".join(str(n) for n in r["questions"]),
+                r["summary"] or "nothing",
+            )
+        )
+    print(_table(table) if rows else "no gaps" if not args.all else "no pairs yet")
+    return EXIT_OK
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from . import notify
 
@@ -644,6 +672,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--format", choices=["jsonl"], default="jsonl")
     sp.add_argument("--source", help="only this source")
     sp.add_argument("--output", "-o", metavar="FILE", help="write here (default: stdout)")
+    sp = add("gaps", cmd_gaps, "what one language's transcript lacks of the other's, per pair")
+    sp.add_argument("--source", help="only pairs of this source")
+    sp.add_argument("--since", help="held since: a date (2024-09-01) or an age (7d)")
+    sp.add_argument("--all", action="store_true", help="every pair, with a gap or not")
+    sp.add_argument("--json", action="store_true")
     sp = add("accept", cmd_accept, "take a source's changed layout as right (clears its fault)")
     sp.add_argument("source")
     sp = add("verify", cmd_verify, "check the state directory: every meta.json and version hash")

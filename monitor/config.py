@@ -13,7 +13,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 # Event kinds a channel can ask for, in a briefing's order of life (model.ALERT_KINDS).
-EVENT_KINDS = ("announced", "new", "transcript", "edited", "removed", "restored", "error")
+EVENT_KINDS = (
+    "announced",
+    "new",
+    "transcript",
+    "edited",
+    "removed",
+    "restored",
+    "error",
+    "gap",
+    "gap-closed",
+)
 # Documents that are never briefings of their own; a source opts in with `also_track`.
 OPTIONAL_DOCUMENTS = ("photo", "other")
 
@@ -70,6 +80,8 @@ class SourceConfig:
     max_pages: int | None = None
     max_index_pages: int | None = None
     also_track: tuple[str, ...] = ()  # photo and other (news) pages, tracked and alerted too
+    pair: str = ""  # the source with the same briefings in another language (pairs.py)
+    pair_grace: int = 3 * 86400  # seconds to wait for the counterpart before a `gap`
 
 
 @dataclass(frozen=True)
@@ -102,6 +114,7 @@ class Config:
     sources: tuple[SourceConfig, ...]
     channels: tuple[ChannelConfig, ...]
     archive: ArchiveSettings = ArchiveSettings()
+    pair_names: Mapping[str, str] = field(default_factory=dict)  # [pair_names]: label = name
 
     def source(self, name: str) -> SourceConfig:
         for s in self.sources:
@@ -326,13 +339,19 @@ def _recheck(table: Mapping[str, Any] | None, path: Path, key: str) -> tuple[tup
     return (*sorted(steps), (10**10, older))
 
 
-def _selector(t: _Table, key: str, value: str | list[Any] | None) -> None:
-    """A CSS selector that soupsieve compiles (or, for link_pattern, a regex that compiles)."""
+def _selector(t: _Table, key: str, value: str | list[Any] | int | None) -> None:
+    """A CSS selector that soupsieve compiles (or, for link_pattern, a regex that compiles;
+    for the script pager keys, a regex, a file-name format or a number: _pager_key)."""
     import soupsieve
+
+    from .profiles import FORMAT_KEYS, NUMBER_KEYS, PATTERN_KEYS
 
     if value is None:
         return
-    items = [value] if isinstance(value, str) else value
+    if key in (*FORMAT_KEYS, *NUMBER_KEYS) or (key in PATTERN_KEYS and key != "link_pattern"):
+        _pager_key(t, key, value)
+        return
+    items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
     if key == "link_pattern" and not isinstance(value, str):
         raise t.error(key, "must be one regular expression (a string), not a list")
     if not items or not all(isinstance(v, str) and v.strip() for v in items):
@@ -349,8 +368,95 @@ def _selector(t: _Table, key: str, value: str | list[Any] | None) -> None:
             raise t.error(key, f"{v!r} is not a valid {what}: {first}") from None
 
 
+def _pager_key(t: _Table, key: str, value: str | list[Any] | int) -> None:
+    """A script pager's key: `index_count`/`page_count` a regex with a group for the count,
+    `index_page`/`page_name` a file-name format with {n} (and {stem}, {ext}),
+    `index_count_extra` a number of pages from 0 to 3 (a string of digits from --selector)."""
+    from .profiles import NUMBER_KEYS
+
+    if key in NUMBER_KEYS:
+        digits = str(value)
+        number = value if isinstance(value, int) else int(digits) if digits.isdigit() else -1
+        if isinstance(value, bool) or not 0 <= number <= 3:
+            raise t.error(key, f"must be a number of pages from 0 to 3, not {value!r}")
+        return
+    if not isinstance(value, str) or not value.strip():
+        raise t.error(key, "must be one non-empty string, not a list")
+    if key.endswith("_count"):
+        try:
+            groups = re.compile(value).groups
+        except re.error as exc:
+            raise t.error(key, f"{value!r} is not a valid regular expression: {exc}") from None
+        if not groups:
+            raise t.error(key, f"{value!r} needs a group that captures the page count")
+        return
+    try:
+        value.format(n=2, stem="index", ext="html")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise t.error(
+            key, f"{value!r} may use only {{n}}, {{stem}} and {{ext}} ({exc!r} is not)"
+        ) from None
+    if "{n}" not in value:
+        raise t.error(key, f"{value!r} must say where the page number goes: {{n}}")
+
+
+def _pager_pairs(t: _Table, selectors: Mapping[str, Any], profile: str) -> None:
+    """A script pager needs its count and its file names: one key of a pair alone (the
+    profile having not the other) would do nothing, silently."""
+    from .profiles import PROFILES
+
+    known = PROFILES[profile]
+    for count, name, has_count, has_name in (
+        ("index_count", "index_page", known.index_count_pattern, known.index_page_format),
+        ("page_count", "page_name", known.page_count_pattern, known.page_name_format),
+    ):
+        if bool(count in selectors or has_count) != bool(name in selectors or has_name):
+            given, missing = (count, name) if count in selectors else (name, count)
+            raise t.error(given, f"works with {missing}: set both, or neither")
+
+
+def _listing_keys(t: _Table, selectors: Mapping[str, Any], profile: str) -> None:
+    """The keys of a listing served as JSON (`json_*`, profiles.JsonListing) and `url_date`:
+    values of their own kinds, not CSS selectors."""
+    from .profiles import JSON_LISTING_KEYS, PROFILES, URL_DATE_KEY
+
+    url_date = t.get(URL_DATE_KEY, str)
+    if url_date is not None:
+        try:
+            named = set(re.compile(url_date).groupindex)
+        except re.error as exc:
+            raise t.error(
+                URL_DATE_KEY, f"{url_date!r} is not a valid regular expression: {exc}"
+            ) from None
+        if not {"y", "m", "d"} <= named:
+            raise t.error(URL_DATE_KEY, "needs the groups (?P<y>...), (?P<m>...) and (?P<d>...)")
+    for key in ("json_html", "json_ok"):
+        field_path = t.get(key, str)
+        if field_path is not None and not re.fullmatch(r"[^.\s]+(?:\.[^.\s]+)*", field_path):
+            raise t.error(key, f'{field_path!r} is not a field path; write e.g. "data.html"')
+    json_url = t.get("json_url", str)
+    if json_url is not None and (not json_url.strip() or urlsplit(json_url).scheme):
+        _check_url(t, "json_url", json_url)  # absolute: http(s); else relative to index_url
+    method = t.get("json_method", str)
+    if method is not None and method.upper() not in ("GET", "POST"):
+        raise t.error("json_method", f'{method!r} must be "GET" or "POST"')
+    for key in ("json_params", "json_page_params"):
+        table = t.get(key, dict)
+        if table is None:
+            continue
+        if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in table.values()):
+            raise t.error(key, "must be a table of strings or numbers, e.g. { pageSize = 15 }")
+        if key == "json_page_params" and not any("{n}" in str(v) for v in table.values()):
+            raise t.error(key, 'must say where the page number goes: {n}, e.g. pageNo = "{n}"')
+    given = [k for k in JSON_LISTING_KEYS if k in selectors]
+    if given and "json_html" not in selectors and PROFILES[profile].json_listing is None:
+        raise t.error(
+            given[0], "works with json_html (the field of the JSON that holds the list's HTML)"
+        )
+
+
 def _source(data: Mapping[str, Any], path: Path, i: int, profiles: set[str]) -> SourceConfig:
-    from .profiles import SELECTOR_KEYS
+    from .profiles import NUMBER_KEYS, SELECTOR_KEYS
 
     t = _Table(data, path, f"source[{i}]")
     name = t.get("name", str, required=True)
@@ -368,8 +474,10 @@ def _source(data: Mapping[str, Any], path: Path, i: int, profiles: set[str]) -> 
     selectors = t.get("selectors", dict, {})
     st = _Table(selectors, path, t.key("selectors"))
     for key in SELECTOR_KEYS:
-        _selector(st, key, st.get(key, (str, list)))
+        _selector(st, key, st.get(key, (int, bool, str) if key in NUMBER_KEYS else (str, list)))
+    _listing_keys(st, selectors, profile)
     st.reject_unknown()
+    _pager_pairs(st, selectors, profile)
     if profile == "generic" and "body" not in selectors:
         raise t.error(
             "selectors",
@@ -388,6 +496,8 @@ def _source(data: Mapping[str, Any], path: Path, i: int, profiles: set[str]) -> 
         if "max_index_pages" in data
         else None,
         also_track=t.strings("also_track"),
+        pair=t.get("pair", str, ""),
+        pair_grace=parse_duration(t.get("pair_grace", (str, int), "3d"), path, t.key("pair_grace")),
     )
     for kind in source.also_track:
         if kind not in OPTIONAL_DOCUMENTS:
@@ -521,6 +631,7 @@ def load(path: Path | str) -> Config:
     )
     channels = tuple(_channel(c, path, i) for i, c in enumerate(_list_of_tables(top, "channel")))
     archive = _archive(top.get("archive", dict, {}), path)
+    pair_names = _pair_names(top.get("pair_names", dict, {}), path)
     top.reject_unknown()
     if not sources:
         raise ConfigError(path, "source", "no [[source]] table; add at least one source")
@@ -531,7 +642,43 @@ def load(path: Path | str) -> Config:
             raise ConfigError(
                 path, kind, f"name {sorted(dup)[0]!r} is used twice; names must be unique"
             )
-    return Config(path=path, monitor=monitor, sources=sources, channels=channels, archive=archive)
+    _check_pairs(sources, path)
+    return Config(
+        path=path,
+        monitor=monitor,
+        sources=sources,
+        channels=channels,
+        archive=archive,
+        pair_names=pair_names,
+    )
+
+
+def _pair_names(data: Mapping[str, Any], path: Path) -> dict[str, str]:
+    """[pair_names]: a turn label in one language = the name it has in alerts ("凤凰卫视记者"
+    = "Phoenix TV"), on top of the built-in table (pairnames.py)."""
+    for label, name in data.items():
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(path, f"pair_names.{label}", 'must be a name, e.g. "Phoenix TV"')
+    return dict(data)
+
+
+def _check_pairs(sources: tuple[SourceConfig, ...], path: Path) -> None:
+    """`pair` names another source; either side may name it (one is enough), and a source
+    is in one pair at most."""
+    names = {s.name for s in sources}
+    partner: dict[str, str] = {}
+    for i, s in enumerate(sources):
+        if not s.pair:
+            continue
+        key = f"source[{i}] ({s.name}).pair"
+        if s.pair == s.name or s.pair not in names:
+            known = ", ".join(sorted(names - {s.name})) or "none"
+            raise ConfigError(path, key, f"{s.pair!r} is not another source (known: {known})")
+        for a, b in ((s.name, s.pair), (s.pair, s.name)):
+            if partner.setdefault(a, b) != b:
+                raise ConfigError(
+                    path, key, f"{a!r} is already paired with {partner[a]!r}; one pair each"
+                )
 
 
 def _list_of_tables(top: _Table, name: str) -> list[Mapping[str, Any]]:

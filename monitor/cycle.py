@@ -352,6 +352,10 @@ async def run_check(
     async with Fetcher(config.monitor, store.http) as fetcher:
         for source in sources:
             reports.append(await check_source(config, source, fetcher, store, progress=progress))
+    if any(s.pair for s in config.sources):  # both languages read: compare them (pairs.py)
+        from .pairing import check_pairs
+
+        check_pairs(config, store, datetime.now(UTC))
     await notify.deliver(store, config, datetime.now(UTC))
     # After the alerts, so the HTML pages and the git mirror never delay one; in a thread,
     # so a first big commit does not stall the daemon's other sources.

@@ -90,6 +90,7 @@ EXTRACTOR_VERSION = 3
 
 FALLBACK = "fallback"  # body_via when no body selector matched
 HELD = "title or header line"  # date_via when the day it was held was read from the text
+HELD_URL = "URL"  # date_via when it was read from the page's URL (Profile.url_date)
 
 
 class ExtractError(Exception):
@@ -313,13 +314,17 @@ def _extract(soup: BeautifulSoup, url: str, profile: Profile) -> PageText:
     if not paragraphs:
         raise ExtractError(f"{url}: the transcript body is empty")
     held = held_date(title, paragraphs)
+    held_via = HELD if held else ""
+    if held is None and profile.url_date:
+        held = profile.date_in_url(url)
+        held_via = HELD_URL if held else ""
     return PageText(
         title=title,
         date=held or published,
         paragraphs=tuple(paragraphs),
         published=published,
         title_via=title_via,
-        date_via=HELD if held else date_via,
+        date_via=held_via or date_via,
         body_via=body_via,
         dropped=tuple(dropped),
     )

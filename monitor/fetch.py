@@ -11,8 +11,9 @@ import ssl
 import time
 import zlib
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -43,6 +44,8 @@ _META_CHARSET = re.compile(
 )
 _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/xml", "text/xml")
+# Accepted for a listing declared JSON only (Profile.json_listing), never for a briefing page.
+_JSON_TYPES = ("application/json", "text/json", "text/javascript", "application/javascript")
 # A 429 or 503 whose Retry-After is at most this many seconds is retried once, after that
 # wait, within the page's time; a longer one fails the page (the next cycle tries again).
 RETRY_AFTER_MAX = 10.0
@@ -204,11 +207,23 @@ class Fetcher:
         return self._clients[reach.home]
 
     async def get(
-        self, url: str, conditional: bool = True, *, index_url: str | None = None
+        self,
+        url: str,
+        conditional: bool = True,
+        *,
+        index_url: str | None = None,
+        json_listing: bool = False,
+        form: Mapping[str, str] | None = None,
     ) -> Page:
         """The page at `url`, fetched for the source whose index is `index_url`: internal
         addresses (loopback, private, link-local, ...) are refused unless they are that
-        host's (hosts.Reach). Without an index_url, `url` is its own (probe: one page)."""
+        host's (hosts.Reach). Without an index_url, `url` is its own (probe: one page).
+
+        `json_listing`: `url` is a listing its profile declares JSON, so a JSON answer
+        (application/json, or JSON served as text) is accepted; anything else fetched
+        answering JSON is refused as not HTML. `form`: POST these fields instead of a GET
+        (a JSON listing's page); such a request is never conditional nor cached."""
+        want = _Want(json_listing, form)
         host = urlsplit(url).netloc
         async with self._sems[host]:
             await self._pace(host)
@@ -216,7 +231,7 @@ class Fetcher:
             try:
                 async with asyncio.timeout(self.settings.page_timeout):
                     try:
-                        return await self._get(url, conditional, index_url or url)
+                        return await self._get(url, conditional, index_url or url, want)
                     except FetchError as exc:
                         wait = exc.retry_after
                         if wait is None or wait > min(RETRY_AFTER_MAX, deadline - time.monotonic()):
@@ -225,7 +240,7 @@ class Fetcher:
                         log.warning("%s; retrying once in %g s", exc, wait)
                         self._last[host] = max(self._last.get(host, 0.0), time.monotonic() + wait)
                         await asyncio.sleep(wait)
-                        return await self._get(url, conditional, index_url or url)
+                        return await self._get(url, conditional, index_url or url, want)
             except TimeoutError:
                 raise FetchError(
                     url, "timeout", f"page not complete after {self.settings.page_timeout:g} s"
@@ -239,16 +254,17 @@ class Fetcher:
         if start > now:
             await asyncio.sleep(start - now)
 
-    async def _get(self, url: str, conditional: bool, index_url: str) -> Page:
-        cached = self.cache.get(url) if (self.cache and conditional) else None
-        headers = {}
+    async def _get(self, url: str, conditional: bool, index_url: str, want: _Want) -> Page:
+        cache = self.cache if want.form is None else None
+        cached = cache.get(url) if (cache and conditional) else None
+        headers = {"Accept": _ACCEPT_JSON} if want.json_listing else {}
         if cached and cached.etag:
             headers["If-None-Match"] = cached.etag
         if cached and cached.last_modified:
             headers["If-Modified-Since"] = cached.last_modified
         self.requests += 1
         try:
-            async with self._open(url, headers, index_url) as resp:
+            async with self._open(url, headers, index_url, want.form) as resp:
                 if urlsplit(str(resp.url)).netloc != urlsplit(url).netloc:
                     log.info("%s: redirected to another host: %s", url, resp.url)
                 if resp.status_code == 304 and cached:
@@ -288,19 +304,27 @@ class Fetcher:
             raise FetchError(url, "protocol", f"connection broken: {_one_line(exc)}") from None
         except httpx.HTTPError as exc:
             raise FetchError(url, "protocol", f"{type(exc).__name__}: {_one_line(exc)}") from None
-        _check_html(url, fresh)
-        if self.cache and (fresh.etag or fresh.last_modified):
-            self.cache.put(fresh)
+        _check_html(url, fresh, want.json_listing)
+        if cache and (fresh.etag or fresh.last_modified):
+            cache.put(fresh)
         return self._page(fresh, not_modified=False)
 
     @asynccontextmanager
     async def _open(
-        self, url: str, headers: dict[str, str], index_url: str
+        self,
+        url: str,
+        headers: dict[str, str],
+        index_url: str,
+        form: Mapping[str, str] | None = None,
     ) -> AsyncIterator[httpx.Response]:
-        """The response to GET `url`, redirects followed (at most max_redirects); the host of
-        each step is checked before anything is sent to it (hosts.Reach)."""
+        """The response to GET `url` (POST `form`, when given), redirects followed (at most
+        max_redirects); the host of each step is checked before anything is sent to it
+        (hosts.Reach)."""
         reach, client = self._client(index_url)
-        request = client.build_request("GET", url, headers=headers)
+        if form is None:
+            request = client.build_request("GET", url, headers=headers)
+        else:
+            request = client.build_request("POST", url, headers=headers, data=dict(form))
         for _step in range(self.settings.max_redirects + 1):
             try:
                 await reach.check_name(request.url.raw_host.decode("ascii"))
@@ -368,10 +392,23 @@ class Fetcher:
         )
 
 
-def _check_html(url: str, page: CachedPage) -> None:
+@dataclass(frozen=True)
+class _Want:
+    """What a request asks for beyond a plain GET of an HTML page (Fetcher.get)."""
+
+    json_listing: bool = False
+    form: Mapping[str, str] | None = None
+
+
+_ACCEPT_JSON = "application/json, text/javascript;q=0.9, */*;q=0.5"
+
+
+def _check_html(url: str, page: CachedPage, json_listing: bool = False) -> None:
     ctype = (page.content_type or "").split(";")[0].strip().lower()
-    if ctype and ctype not in _HTML_TYPES:
-        raise FetchError(url, "not-html", f"content type {ctype!r} is not HTML")
+    is_json = ctype in _JSON_TYPES or ctype.endswith("+json")
+    if ctype and ctype not in _HTML_TYPES and not (json_listing and is_json):
+        hint = " (JSON is read only from a listing its profile declares JSON)" if is_json else ""
+        raise FetchError(url, "not-html", f"content type {ctype!r} is not HTML{hint}")
     if not page.body.strip():
         raise FetchError(url, "empty", "empty response body")
     if b"\x00" in page.body[:2048] and not page.body.startswith(

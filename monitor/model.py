@@ -120,6 +120,8 @@ class EventKind(StrEnum):
     REMOVED = "removed"
     RESTORED = "restored"
     ERROR = "error"
+    GAP = "gap"  # one language's transcript lacks what the other's has (pairs.py)
+    GAP_CLOSED = "gap-closed"  # ... and an edit has filled it in
     UNCHANGED = "unchanged"  # never alerted
 
 

@@ -1,11 +1,15 @@
-"""Fetch every page of one transcript, following its pager (bounded, loop-safe), and read
-each changed page once; unchanged pages are recognised by their bytes and not parsed."""
+"""Fetch every page of one transcript, following its pager (links, or a script that says
+how many pages there are; bounded, loop-safe), and read each changed page once; unchanged
+pages are recognised by their bytes and not parsed."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import logging
+import re
+from collections.abc import Sequence
+from urllib.parse import urljoin, urlsplit
 
 from .extract import PageReading, is_soft_404, page_number, read_page
 from .fetch import Fetcher, FetchError
@@ -62,7 +66,8 @@ async def fetch_transcript(
         return ready[u] if u in ready else await _continuation(fetcher, u, profile, index_url)
 
     readings = {first.final_url: read_page(first.text, first.final_url, first.final_url, profile)}
-    frontier = list(readings[first.final_url].links)
+    counted = script_pages(first.text, first.final_url, profile, max_pages)
+    frontier = other_pages(readings[first.final_url].links, counted)
     while frontier and len(pages) < max_pages:
         batch = [u for u in dict.fromkeys(frontier) if u not in pages][: max_pages - len(pages)]
         if not batch:
@@ -78,10 +83,41 @@ async def fetch_transcript(
         log.warning(
             "%s: more than %d pages; reading the first %d (max_pages)", url, max_pages, max_pages
         )
-    order = sorted(
-        pages, key=lambda u: page_number(u, profile) or (1 if u == first.final_url else 10_000)
-    )
-    return [(pages[u], readings[u]) for u in order]
+    numbers = {u: n for n, u in enumerate(counted, start=2)}
+
+    def number(u: str) -> int:
+        return page_number(u, profile) or numbers.get(u) or (1 if u == first.final_url else 10_000)
+
+    return [(pages[u], readings[u]) for u in sorted(pages, key=number)]
+
+
+def other_pages(links: Sequence[str], counted: Sequence[str]) -> list[str]:
+    """The other pages of a transcript: its pager's links, then those a script counts."""
+    return list(dict.fromkeys((*links, *counted)))
+
+
+def script_pages(html: str, url: str, profile: Profile, most: int) -> list[str]:
+    """Pages 2 .. N of a transcript whose pager a script writes, from its first page (`html`
+    at `url`): N read by `Profile.page_count_pattern` (at most `most`), the file names made
+    by `page_name_format`. A continuation page (one `page_pattern` numbers) names none: its
+    own file name is not the transcript's."""
+    if not (profile.page_count_pattern and profile.page_name_format):
+        return []
+    m = re.search(profile.page_count_pattern, html)
+    if m is None or page_number(url, profile) is not None:
+        return []
+    groups = m.groupdict()
+    raw = groups.get("count") or m.group(1) or ""
+    count = min(int(raw), most) if raw.isdigit() else 0
+    stem, dot, ext = urlsplit(url).path.rsplit("/", 1)[-1].rpartition(".")
+    fields = {"stem": stem, "ext": ext} if dot and stem else {"stem": "index", "ext": "html"}
+    fields.update({k: v for k, v in groups.items() if v and k in ("stem", "ext")})
+    found: dict[str, None] = {}
+    for n in range(2, count + 1):
+        target = urljoin(url, profile.page_name_format.format(n=n, **fields))
+        if target != url:
+            found.setdefault(target, None)
+    return list(found)
 
 
 async def _continuation(

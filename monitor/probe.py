@@ -21,10 +21,11 @@ from . import speakers
 from .diff import words
 from .discover import find_briefings, next_index_pages, safe_id
 from .documents import Reading, classify
-from .extract import FALLBACK, HELD, PageText, is_soft_404, parse, read_page
+from .extract import FALLBACK, HELD, HELD_URL, PageText, is_soft_404, parse, read_page
 from .fetch import Fetcher, decode_html
 from .fingerprint import fold
 from .model import Listing
+from .pages import other_pages, script_pages
 from .profiles import COMMON_DROP, PROFILES, SELECTOR_KEYS, Profile
 from .safetext import strip_controls as clean
 
@@ -78,7 +79,7 @@ class ProbeReport:
     soft_404: bool
     page: PageFacts | None
     page_error: str  # why there is no text, when page is None
-    pages: tuple[str, ...]  # the other pages of this transcript, through the pager
+    pages: tuple[str, ...]  # the other pages of this transcript, through the pager (or script)
     briefings: tuple[Listing, ...]
     index_pages: tuple[str, ...]
     link_selector: str
@@ -190,7 +191,7 @@ def probe(
         soft_404=is_soft_404(html, url, profile),
         page=_facts(reading.text) if reading.text else None,
         page_error=reading.error,
-        pages=reading.links,
+        pages=tuple(other_pages(reading.links, script_pages(html, url, profile, 1000))),
         briefings=tuple(find_briefings(html, url, profile)),
         index_pages=tuple(next_index_pages(html, url, profile)),
         link_selector=profile.link_selector,
@@ -490,6 +491,8 @@ def _date(p: PageFacts) -> str:
         return "-"
     if p.date_via == HELD:
         return f"{p.date} (held: from the title or a header line)"
+    if p.date_via == HELD_URL:
+        return f"{p.date} (held: from the URL, as the profile's url_date reads it)"
     return f"{p.date} (the publication stamp: no held date in the title or a header line)"
 
 

@@ -46,6 +46,29 @@ _NOT_SPEAKERS = {
     "chairperson",
     "venue",
     "address",
+    # ... and in Chinese (mod.gov.cn: "时间：…", "地点：…", "发布人：…").
+    "时间",
+    "日期",
+    "地点",
+    "发布人",
+    "主持人",
+    # Bracketed chrome and notes ("【打印】", "【编者按】"), never a speaker in brackets.
+    "打印",
+    "打印本页",
+    "关闭",
+    "关闭窗口",
+    "收藏",
+    "分享",
+    "纠错",
+    "字体",
+    "字号",
+    "编者按",
+    "返回顶部",
+    "附件",
+    "相关链接",
+    "相关新闻",
+    "来源",
+    "责任编辑",
 }
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # A Chinese label names a person, a role or a news outlet ("耿爽", "问", "路透社记者",
@@ -58,6 +81,8 @@ _CJK_CLAUSE = re.compile(
     r"[我你您咱这那的]|大家|^(?:首先|其次|再次|最后|此外|另外|同时|总之|例如|比如|第[一二三四五六七八九十]|请)"
     r"|(?:是|说|道|称|表示|指出|强调|认为|规定|如下|宣布|介绍|通报|古语|一句话)$"
 )
+# A label alone in lenticular brackets ("【何亚东】", "【总台央视记者】"): a turn, as "何亚东：".
+_BRACKETED = re.compile(r"^【\s*(?P<label>[^【】]{1,40}?)\s*】$")
 _INLINE = re.compile(r"^(?P<label>[^:：]{1,60}?)\s*[:：]\s*(?P<rest>\S.*)$", re.DOTALL)
 _SENTENCE = re.compile(r"[.?!,;。？！，；\"“”]\s")
 
@@ -92,6 +117,10 @@ def label_of(text: str) -> tuple[str | None, bool]:
     """(speaker, alone): the turn label a paragraph starts with, and whether it is the whole
     paragraph ("Liu Haitao:") rather than the start of a spoken line ("Q: What ...")."""
     text = text.strip()
+    bracketed = _BRACKETED.match(text)
+    if bracketed:
+        name = bracketed.group("label")
+        return (name, True) if _is_name(name) else (None, False)
     if text.endswith((":", "：")):
         name = text[:-1].strip()
         if _is_name(name):

@@ -6,6 +6,7 @@ STATE/
   http/<xx>/<sha>.gz        conditional-GET cache: validators + body, per URL
   outbox/<alert-id>.json    alerts not yet delivered to every channel
   status.json               the daemon's view: next checks, failures (`briefing-monitor status`)
+  pairs/<source>.json       per pair of briefings in two languages: aligned turns, gaps, alerts
   archive/<source>/<YYYY-MM-DD>_<slug>_<id>/
       meta.json             URLs, title, date, first/last seen, versions and their hashes
       v001.txt              normalised text of version 1 (page marks between pages)
@@ -377,6 +378,18 @@ class Store:
 
     def save_source_state(self, source: str, state: dict[str, Any]) -> None:
         self._write_json(self.root / "sources" / f"{source}.json", state)
+
+    # -- briefings paired across languages (pairing.py) -----------------------------------
+    def pairs(self, source: str) -> dict[str, Any]:
+        """pairs/<source>.json of the source that names a pair: each pair's comparison."""
+        path = self.root / "pairs" / f"{_safe_part(source)}.json"
+        return read_json(path) if path.exists() else {}
+
+    def save_pairs(self, source: str, data: dict[str, Any]) -> None:
+        self._write_json(self.root / "pairs" / f"{_safe_part(source)}.json", data)
+
+    def paired_sources(self) -> list[str]:
+        return sorted(p.stem for p in (self.root / "pairs").glob("*.json"))
 
     # -- the daemon's status file --------------------------------------------------------
     def save_status(self, status: dict[str, Any]) -> None:

@@ -104,6 +104,8 @@ tags = ["ops"]
         "removed",
         "restored",
         "error",
+        "gap",
+        "gap-closed",
     )
     assert cfg.source("mfa").profile == "generic"
 

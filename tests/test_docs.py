@@ -75,7 +75,7 @@ def test_the_readme_kinds_table_is_the_code_s() -> None:
     rows = {
         m["kind"]: (m["label"], m["type"])
         for m in re.finditer(
-            r"^\| `(?P<kind>[a-z]+)` \| (?P<label>[^|]+) \| (?P<type>\w+) \|", README, re.M
+            r"^\| `(?P<kind>[a-z-]+)` \| (?P<label>[^|]+) \| (?P<type>\w+) \|", README, re.M
         )
     }
     assert set(rows) == set(ALERT_KINDS) == set(config.EVENT_KINDS)

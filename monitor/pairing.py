@@ -1,0 +1,225 @@
+"""After a cycle's sources are checked: compare each pair of briefings of two paired sources
+(pairs.py, pure) and alert on a gap once, and once more when it closes. What each pair
+showed is kept in STATE/pairs/<source>.json, so an unchanged pair is not compared again and
+a replay after a crash is the same alert."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from . import notify
+from .config import Config, SourceConfig
+from .fingerprint import from_text
+from .model import Briefing, DocKind, Event, EventKind
+from .pairs import Held, Names, compare, match_briefings, quotes, resolve_days, signature, to_json
+from .store import Store, StoreCorrupt
+
+log = logging.getLogger(__name__)
+
+
+def paired_sources(config: Config) -> list[tuple[SourceConfig, SourceConfig]]:
+    """(the source that names the pair, its counterpart): the first in the config to name
+    it when both do. Its `notify` routes the pair's alerts."""
+    out: list[tuple[SourceConfig, SourceConfig]] = []
+    seen: set[str] = set()
+    for s in config.sources:
+        if s.pair and s.name not in seen:
+            out.append((s, config.source(s.pair)))
+            seen |= {s.name, s.pair}
+    return out
+
+
+def _order(b: Briefing) -> tuple[str, int, str]:
+    digits = re.sub(r"\D", "", b.briefing_id)
+    return (b.first_seen, int(digits[-15:]) if digits else 0, b.briefing_id)
+
+
+def held(briefings: list[Briefing]) -> list[Held]:
+    """The briefings with a text, as pairing sees them (days without a year resolved)."""
+    ranked = sorted(briefings, key=_order)
+    return resolve_days(
+        [Held(b.source, b.briefing_id, b.date, b.title, i) for i, b in enumerate(ranked)]
+    )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a pair's new comparison means, given what it showed before."""
+
+    kind: EventKind | None  # GAP, GAP_CLOSED, or None: nothing to alert
+    open: bool  # a gap is open after this
+
+
+def decide(open_before: bool, sig_before: str, sig_now: str, quiet: bool) -> Decision:
+    """A gap alerts when it first shows and when it becomes another gap; it closes once."""
+    if quiet:
+        return Decision(None, bool(sig_now))
+    if sig_now and (not open_before or sig_now != sig_before):
+        return Decision(EventKind.GAP, True)
+    if not sig_now and open_before:
+        return Decision(EventKind.GAP_CLOSED, False)
+    return Decision(None, bool(sig_now))
+
+
+def check_pairs(config: Config, store: Store, now: datetime) -> list[Event]:
+    names = Names.build(config.pair_names)
+    events: list[Event] = []
+    for owner, other in paired_sources(config):
+        try:
+            events += _check(config, store, owner, other, names, now)
+        except StoreCorrupt as exc:
+            log.error("pair %s/%s: not compared: %s", owner.name, other.name, exc)
+    return events
+
+
+def _texts(store: Store, source: str) -> dict[str, Briefing]:
+    return {
+        b.briefing_id: b
+        for b in store.briefings(source)
+        if b.latest and b.kind in ("", DocKind.TRANSCRIPT) and b.status == "active"
+    }
+
+
+def _check(
+    config: Config,
+    store: Store,
+    owner: SourceConfig,
+    other: SourceConfig,
+    names: Names,
+    now: datetime,
+) -> list[Event]:
+    left, right = _texts(store, owner.name), _texts(store, other.name)
+    state = store.pairs(owner.name)
+    known: dict[str, Any] = state.setdefault("pairs", {})
+    events = []
+    matched: set[str] = set()
+    for a, b in match_briefings(held(list(left.values())), held(list(right.values())), names):
+        ba, bb = left[a.briefing_id], right[b.briefing_id]
+        matched |= {f"{owner.name}/{ba.briefing_id}", f"{other.name}/{bb.briefing_id}"}
+        assert ba.latest and bb.latest
+        key = f"{ba.briefing_id}+{bb.briefing_id}"
+        entry = known.get(key, {})
+        shas = [ba.latest.sha256, bb.latest.sha256]
+        if entry.get("shas") == shas:
+            continue
+        c = compare(
+            from_text(store.read_version(ba, ba.latest.number)),
+            ba.title,
+            from_text(store.read_version(bb, bb.latest.number)),
+            bb.title,
+            names,
+        )
+        sig = signature(c)
+        first = not entry and ba.baseline and bb.baseline  # the back catalogue is not news
+        quiet = first and not config.monitor.alert_on_first_check
+        d = decide(bool(entry.get("open")), entry.get("signature", ""), sig, quiet)
+        sequence = entry.get("alerts", 0) + (1 if d.kind else 0)
+        if d.kind is not None:
+            lead = quotes(c) if d.kind is EventKind.GAP else "The transcripts now match."
+            detail = to_json(c)["summary"] if d.kind is EventKind.GAP else _closed(entry)
+            event = Event(
+                d.kind,
+                owner.name,
+                key,
+                ba.url,
+                title=ba.title,
+                date=a.day,
+                details=(detail,) if detail else (),
+                lead=lead,
+                archive_path=str(store.root.resolve() / ba.folder),
+                sequence=sequence,
+                hashes=(*shas, sig),
+            )
+            _enqueue(config, store, owner, event, now)
+            events.append(event)
+        known[key] = {
+            "source": owner.name,
+            "briefing": ba.briefing_id,
+            "counterpart_source": other.name,
+            "counterpart": bb.briefing_id,
+            "day": a.day,
+            "title": ba.title,
+            "counterpart_title": bb.title,
+            "shas": shas,
+            "signature": sig,
+            "open": d.open,
+            "alerts": sequence,
+            "compared_at": now.isoformat(timespec="seconds"),
+            **to_json(c),
+        }
+    events += _never_came(config, store, owner, other, left, matched, state, now)
+    store.save_pairs(owner.name, state)
+    return events
+
+
+def _closed(entry: dict[str, Any]) -> str:
+    was = entry.get("summary", "")
+    return f"was: {was}" if was else ""
+
+
+def _never_came(
+    config: Config,
+    store: Store,
+    owner: SourceConfig,
+    other: SourceConfig,
+    left: dict[str, Briefing],
+    matched: set[str],
+    state: dict[str, Any],
+    now: datetime,
+) -> list[Event]:
+    """A briefing of the naming source whose counterpart has not come within `pair_grace`:
+    one `gap` for it (a briefing recorded by a baseline is not news)."""
+    waiting: dict[str, str] = state.setdefault("alone", {})
+    events = []
+    grace = timedelta(seconds=owner.pair_grace)
+    for b in left.values():
+        handle = f"{owner.name}/{b.briefing_id}"
+        if handle in matched or handle in waiting or b.baseline:
+            continue
+        if now - datetime.fromisoformat(b.first_seen) < grace:
+            continue
+        waiting[handle] = now.isoformat(timespec="seconds")
+        event = Event(
+            EventKind.GAP,
+            owner.name,
+            f"{b.briefing_id}+",
+            b.url,
+            title=b.title,
+            date=b.date,
+            details=(f"no counterpart in {other.name} after {_days(grace)}",),
+            archive_path=str(store.root.resolve() / b.folder),
+            sequence=1,
+            hashes=(b.latest.sha256 if b.latest else "",),
+        )
+        _enqueue(config, store, owner, event, now)
+        events.append(event)
+    return events
+
+
+def _days(d: timedelta) -> str:
+    return f"{d.days} days" if d.days >= 2 else f"{int(d.total_seconds() // 3600)} hours"
+
+
+def _enqueue(
+    config: Config, store: Store, owner: SourceConfig, event: Event, now: datetime
+) -> None:
+    channels = config.channels_for(owner, event.kind.value)
+    notify.enqueue(store, notify.render(event, [c.name for c in channels], now), config)
+    log.info("pair %s %s: %s", owner.name, event.briefing_id, event.kind.value)
+
+
+def gaps(store: Store, source: str | None = None, since: str = "") -> list[dict[str, Any]]:
+    """The stored comparisons (for `gaps` and `export`), newest day first."""
+    rows = []
+    for name in store.paired_sources():
+        for entry in store.pairs(name).get("pairs", {}).values():
+            if source and source not in (entry["source"], entry["counterpart_source"]):
+                continue
+            if since and (entry.get("day") or "") < since[:10]:
+                continue
+            rows.append(entry)
+    return sorted(rows, key=lambda e: (e.get("day") or "", e["briefing"]), reverse=True)
