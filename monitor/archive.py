@@ -5,7 +5,7 @@ alerts are delivered, and a failure here is logged, never a failed check."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from datetime import datetime
 
 from .archive_html import changed_briefings, render_archive
@@ -25,9 +25,12 @@ def after_cycle(
     git: bool = False,
     keep_raw: int | None = None,
     now: datetime | None = None,
+    also: Set[tuple[str, str]] = frozenset(),
 ) -> str | None:
-    """Call under the state lock once the cycle's writes are done. The commit id, if any."""
-    changed = changed_briefings(reports)
+    """Call under the state lock once the cycle's writes are done. The commit id, if any.
+    `also`: briefings (source, id) whose page changed without an event of their own (a
+    pair compared again, pairing.check_pairs)."""
+    changed = changed_briefings(reports) | also
     try:
         if keep_raw is not None and changed:
             prune(store, keep_raw, dry_run=False)

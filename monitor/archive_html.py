@@ -18,6 +18,7 @@ from .diff import diff_transcripts
 from .fingerprint import from_text
 from .html_page import document, e, external_link, href, stamp
 from .model import REPROCESSED, Briefing, CycleReport, EventKind, Paragraph, Version
+from .pair_page import Pairs, pair_section
 from .store import Store, StoreCorrupt
 from .worddiff import Block, align, hunks, where
 
@@ -106,7 +107,8 @@ def _read(store: Store, b: Briefing, number: int) -> tuple[Paragraph, ...] | Non
         return None
 
 
-def briefing_page(store: Store, b: Briefing) -> str:
+def briefing_page(store: Store, b: Briefing, pairs: Pairs | None = None) -> str:
+    """`pairs`: read once by render_archive for all pages; read here when not given."""
     folder = store.path(b)
     texts = {v.number: _read(store, b, v.number) for v in b.versions}
     facts = [
@@ -158,6 +160,7 @@ def briefing_page(store: Store, b: Briefing) -> str:
         )
         body.append(f'<h2>Removals and returns</h2>\n<ul class="timeline">{marks}</ul>')
     body += _documents(store, b)
+    body += pair_section(store, b, Pairs.load(store) if pairs is None else pairs)
     edits = []
     for prev, v in zip(b.versions, b.versions[1:], strict=False):
         old, new = texts.get(prev.number), texts.get(v.number)
@@ -407,13 +410,14 @@ def render_archive(
     now = now or datetime.now(UTC)
     items = store.briefings()
     archive = store.root / "archive"
+    pairs = Pairs.load(store, items)
     for b in items:
         if _rel(store, b) is None:
             log.warning("archive: %s/%s: folder outside the archive", b.source, b.briefing_id)
             continue
         target = page_path(store, b)
         if changed is None or (b.source, b.briefing_id) in changed or not target.exists():
-            store.write_file(target, briefing_page(store, b).encode("utf-8"))
+            store.write_file(target, briefing_page(store, b, pairs).encode("utf-8"))
     by_source: dict[str, list[Briefing]] = {}
     for b in items:
         by_source.setdefault(b.source, []).append(b)

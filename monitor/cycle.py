@@ -352,15 +352,16 @@ async def run_check(
     async with Fetcher(config.monitor, store.http) as fetcher:
         for source in sources:
             reports.append(await check_source(config, source, fetcher, store, progress=progress))
+    paired: set[tuple[str, str]] = set()  # briefings whose pair record changed
     if any(s.pair for s in config.sources):  # both languages read: compare them (pairs.py)
         from .pairing import check_pairs
 
-        check_pairs(config, store, datetime.now(UTC))
+        paired = check_pairs(config, store, datetime.now(UTC)).changed
     await notify.deliver(store, config, datetime.now(UTC))
     # After the alerts, so the HTML pages and the git mirror never delay one; in a thread,
     # so a first big commit does not stall the daemon's other sources.
     a = config.archive
     await asyncio.to_thread(
-        after_cycle, store, reports, html=a.html, git=a.git, keep_raw=a.keep_raw
+        after_cycle, store, reports, html=a.html, git=a.git, keep_raw=a.keep_raw, also=paired
     )
     return reports

@@ -52,6 +52,14 @@ details.fold>summary,details.text>summary{cursor:pointer;color:var(--muted)}
 .text p{margin:.5rem 0}
 .text h4{font-size:.85rem;color:var(--muted);margin:1rem 0 .25rem;text-transform:uppercase}
 ul.changes{padding-left:1.2rem}
+.gapline{border-left:3px solid #8a4b00;padding:.2rem .6rem;background:#fff8eb}
+.pair-row{display:grid;grid-template-columns:1fr 1fr;gap:0 .8rem;padding:.4rem 0;
+border-top:1px solid var(--line)}
+.pair-row.gap{background:#fff8eb}
+.pair-note{grid-column:1/-1;font-size:.8rem;font-weight:600;color:#8a4b00}
+.pair-cell p{margin:.3rem 0}.pair-cell .where{font-size:.8rem;color:var(--muted)}
+.pair-cell.none{color:var(--muted);font-style:italic}
+@media (max-width:40rem){.pair-row{grid-template-columns:1fr}}
 @media (max-width:40rem){body{padding:.6rem;font-size:15px}.hide{display:none}
 table{font-size:.85rem}}
 @media print{body{max-width:none;padding:0;font-size:11pt}nav,.noprint{display:none}

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import notify
 from .config import Config, SourceConfig
 from .fingerprint import from_text
 from .model import Briefing, DocKind, Event, EventKind
@@ -65,15 +64,24 @@ def decide(open_before: bool, sig_before: str, sig_now: str, quiet: bool) -> Dec
     return Decision(None, bool(sig_now))
 
 
-def check_pairs(config: Config, store: Store, now: datetime) -> list[Event]:
+@dataclass
+class PairsChecked:
+    """What check_pairs did: the alerts it queued, and the briefings (source, id) whose
+    pair record changed, whose archive pages are rewritten (archive.after_cycle)."""
+
+    events: list[Event] = field(default_factory=list)
+    changed: set[tuple[str, str]] = field(default_factory=set)
+
+
+def check_pairs(config: Config, store: Store, now: datetime) -> PairsChecked:
     names = Names.build(config.pair_names)
-    events: list[Event] = []
+    done = PairsChecked()
     for owner, other in paired_sources(config):
         try:
-            events += _check(config, store, owner, other, names, now)
+            _check(config, store, owner, other, names, now, done)
         except StoreCorrupt as exc:
             log.error("pair %s/%s: not compared: %s", owner.name, other.name, exc)
-    return events
+    return done
 
 
 def _texts(store: Store, source: str) -> dict[str, Briefing]:
@@ -91,11 +99,12 @@ def _check(
     other: SourceConfig,
     names: Names,
     now: datetime,
-) -> list[Event]:
+    done: PairsChecked,
+) -> None:
     left, right = _texts(store, owner.name), _texts(store, other.name)
     state = store.pairs(owner.name)
     known: dict[str, Any] = state.setdefault("pairs", {})
-    events = []
+    events = done.events
     matched: set[str] = set()
     for a, b in match_briefings(held(list(left.values())), held(list(right.values())), names):
         ba, bb = left[a.briefing_id], right[b.briefing_id]
@@ -136,6 +145,7 @@ def _check(
             )
             _enqueue(config, store, owner, event, now)
             events.append(event)
+        done.changed |= {(owner.name, ba.briefing_id), (other.name, bb.briefing_id)}
         known[key] = {
             "source": owner.name,
             "briefing": ba.briefing_id,
@@ -145,15 +155,18 @@ def _check(
             "title": ba.title,
             "counterpart_title": bb.title,
             "shas": shas,
+            "versions": [ba.latest.number, bb.latest.number],
             "signature": sig,
             "open": d.open,
             "alerts": sequence,
             "compared_at": now.isoformat(timespec="seconds"),
             **to_json(c),
         }
-    events += _never_came(config, store, owner, other, left, matched, state, now)
+    for mine, theirs, alone in ((owner, other, left), (other, owner, right)):
+        late = _never_came(config, store, owner, mine, theirs, alone, matched, state, now)
+        events += late
+        done.changed |= {(mine.name, e.briefing_id.strip("+")) for e in late}
     store.save_pairs(owner.name, state)
-    return events
 
 
 def _closed(entry: dict[str, Any]) -> str:
@@ -165,19 +178,21 @@ def _never_came(
     config: Config,
     store: Store,
     owner: SourceConfig,
+    mine: SourceConfig,
     other: SourceConfig,
-    left: dict[str, Briefing],
+    briefings: dict[str, Briefing],
     matched: set[str],
     state: dict[str, Any],
     now: datetime,
 ) -> list[Event]:
-    """A briefing of the naming source whose counterpart has not come within `pair_grace`:
-    one `gap` for it (a briefing recorded by a baseline is not news)."""
+    """A briefing of either source (`mine`) whose counterpart has not come within the
+    owner's `pair_grace`: one `gap` for it (a briefing recorded by a baseline is not news).
+    The owner's name starts the alert, and its `notify` routes it."""
     waiting: dict[str, str] = state.setdefault("alone", {})
     events = []
     grace = timedelta(seconds=owner.pair_grace)
-    for b in left.values():
-        handle = f"{owner.name}/{b.briefing_id}"
+    for b in briefings.values():
+        handle = f"{mine.name}/{b.briefing_id}"
         if handle in matched or handle in waiting or b.baseline:
             continue
         if now - datetime.fromisoformat(b.first_seen) < grace:
@@ -186,7 +201,7 @@ def _never_came(
         event = Event(
             EventKind.GAP,
             owner.name,
-            f"{b.briefing_id}+",
+            f"{b.briefing_id}+" if mine is owner else f"+{b.briefing_id}",
             b.url,
             title=b.title,
             date=b.date,
@@ -201,12 +216,19 @@ def _never_came(
 
 
 def _days(d: timedelta) -> str:
-    return f"{d.days} days" if d.days >= 2 else f"{int(d.total_seconds() // 3600)} hours"
+    seconds = int(d.total_seconds())
+    if d.days >= 2:
+        return f"{d.days} days"
+    if seconds >= 7200:
+        return f"{seconds // 3600} hours"
+    return f"{seconds // 60} minutes" if seconds >= 120 else f"{seconds} seconds"
 
 
 def _enqueue(
     config: Config, store: Store, owner: SourceConfig, event: Event, now: datetime
 ) -> None:
+    from . import notify  # here: the archive pages and `export` read pairs without Apprise
+
     channels = config.channels_for(owner, event.kind.value)
     notify.enqueue(store, notify.render(event, [c.name for c in channels], now), config)
     log.info("pair %s %s: %s", owner.name, event.briefing_id, event.kind.value)
@@ -223,3 +245,28 @@ def gaps(store: Store, source: str | None = None, since: str = "") -> list[dict[
                 continue
             rows.append(entry)
     return sorted(rows, key=lambda e: (e.get("day") or "", e["briefing"]), reverse=True)
+
+
+def by_briefing(store: Store) -> dict[tuple[str, str], dict[str, Any]]:
+    """Each paired briefing (source, id) to its stored comparison, the latest compared when a
+    briefing has had more than one counterpart (for the archive pages and `export`)."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for name in store.paired_sources():
+        for entry in store.pairs(name).get("pairs", {}).values():
+            for side in (
+                (entry["source"], entry["briefing"]),
+                (entry["counterpart_source"], entry["counterpart"]),
+            ):
+                if out.get(side, {}).get("compared_at", "") <= entry.get("compared_at", ""):
+                    out[side] = entry
+    return out
+
+
+def waiting(store: Store) -> dict[tuple[str, str], str]:
+    """Briefings alerted for a counterpart that had not come (source, id) -> when."""
+    out: dict[tuple[str, str], str] = {}
+    for name in store.paired_sources():
+        for handle, when in store.pairs(name).get("alone", {}).items():
+            source, _, bid = handle.partition("/")
+            out[(source, bid)] = when
+    return out

@@ -708,6 +708,9 @@ def to_json(c: Comparison) -> dict:
         "languages": [c.left_lang, c.right_lang],
         "questions": [c.questions("left"), c.questions("right")],
         "rows": [[r.left, r.right, r.joined] for r in c.rows],
+        # how many paragraphs of each side's text each turn spans: the side-by-side page
+        # re-reads the two versions and cuts them where the comparison did
+        "paragraphs": [paragraph_counts(c.left), paragraph_counts(c.right)],
         "gaps": [
             {
                 "kind": g.kind,
@@ -721,3 +724,63 @@ def to_json(c: Comparison) -> dict:
         ],
         "summary": summary(c),
     }
+
+
+# -- the side-by-side view ----------------------------------------------------------------
+
+
+def paragraph_counts(ts: Sequence[Turn]) -> list[int]:
+    """How many paragraphs each turn spans; turns() puts every paragraph in one turn, in
+    order, so these cut the text back into its turns."""
+    return [len(t.question) + len(t.answer) for t in ts]
+
+
+def cut(
+    paragraphs: Sequence[Paragraph], counts: Sequence[int]
+) -> tuple[tuple[Paragraph, ...], ...] | None:
+    """The paragraphs of each turn, from paragraph_counts; None when they do not add up to
+    the text (it is not the version that was compared)."""
+    if sum(counts) != len(paragraphs) or any(n < 1 for n in counts):
+        return None
+    out, start = [], 0
+    for n in counts:
+        out.append(tuple(paragraphs[start : start + n]))
+        start += n
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class SideRow:
+    """One row of the side-by-side view, from the stored comparison: the turn on each side
+    (an index into that side's turns, None when that side has none), and what is said of it
+    ("Not in English", "Figures not in Chinese: 3,500")."""
+
+    left: int | None
+    right: int | None
+    joined: bool
+    notes: tuple[str, ...]
+
+
+def side_rows(stored: Mapping, swap: bool = False) -> list[SideRow]:
+    """The stored comparison (to_json) as rows, each with its gap notes; `swap` puts the
+    counterpart on the left (the counterpart's own page)."""
+    left_lang, right_lang = stored["languages"]
+    notes: dict[tuple[str, int], list[str]] = {}
+    for g in stored["gaps"]:
+        have = "right" if g["lacking"] == left_lang and left_lang != right_lang else "left"
+        lacking = LANGUAGES.get(g["lacking"], g["lacking"])
+        note = {
+            "question": f"Not in {lacking}",
+            "opening": f"Not in {lacking}",
+            "answer": f"Answer cut short in {lacking}",
+            "figure": f"Figures not in {lacking}: " + ", ".join(g["figures"]),
+        }.get(g["kind"], g["kind"])
+        notes.setdefault((have, g["turn"]), []).append(note)
+    out = []
+    for left, right, joined in stored["rows"]:
+        said = list(notes.get(("left", left), [])) if left is not None else []
+        said += notes.get(("right", right), []) if right is not None else []
+        if joined:
+            said.append("Runs into the neighbouring turn on the other side (not a gap)")
+        out.append(SideRow(*((right, left) if swap else (left, right)), joined, tuple(said)))
+    return out

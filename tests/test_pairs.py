@@ -10,6 +10,11 @@ hand:
 - 1770103 / 1770018 (2020-04-13, Zhao Lijian): the English calls 国广 "CNR" and 央广 "CCTV";
   the turns still match in order.
 - 1777953 / 1777931 (2020-05-11, Zhao Lijian): 日本共同社 is "NHK" in English; matched.
+- 1589364 / 1589283 (2018-08-29, Hua Chunying): no outlet named, "Q:"/"问：" only, and the
+  opening on FOCAC; read both pages: 8 questions each, the same topics in the same order
+  (Myanmar at the Security Council, the ROK's ADIZ, Clinton's e-mails, US sanctions on
+  Russia, Pompeo's DPRK visit, the Wakhan corridor, the Philippines and the BRI, the US-ROK
+  drills): every turn matched by order, figures and length alone, nothing missing.
 - 1794266 with the NBC News Q&A deleted from the English: exactly that turn is missing.
 """
 
@@ -320,6 +325,7 @@ HAND_CHECKED = {
     ("1675600", "1675511"): (14, 14),
     ("1770103", "1770018"): (14, 14),
     ("1777953", "1777931"): (13, 13),
+    ("1589364", "1589283"): (8, 8),
 }
 
 
