@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from string import Template
 from urllib.parse import quote
 
-from .model import Change, ChangeKind, DiffSummary, Event, EventKind
+from .model import Change, ChangeKind, DiffSummary, Event, EventKind, Mention, WatchChange
 from .safetext import strip_controls
 
 FORMATS = ("text", "html", "markdown")
@@ -77,6 +77,7 @@ LABELS = {
     EventKind.ERROR: "Error",
     EventKind.GAP: "Gap",
     EventKind.GAP_CLOSED: "Gap closed",
+    EventKind.WATCH: "Watch",  # "Watch: <the watch's name>" (label())
     EventKind.UNCHANGED: "Unchanged",
 }
 NOTIFY_TYPES = {
@@ -89,6 +90,7 @@ NOTIFY_TYPES = {
     EventKind.ERROR: "failure",
     EventKind.GAP: "warning",
     EventKind.GAP_CLOSED: "info",
+    EventKind.WATCH: "info",
     EventKind.UNCHANGED: "info",
 }
 
@@ -189,17 +191,67 @@ def details(event: Event) -> str:
         return ", ".join((*event.details, _plural(event.words, "word")))
     if event.kind is EventKind.ERROR and not event.title:
         return clip(event.error, 200)
+    if event.kind is EventKind.WATCH and event.watch:
+        return _watch_details(event)
     return ", ".join(event.details)
+
+
+def label(event: Event) -> str:
+    """The kind's label; a watch's carries its name (`Watch: Taiwan`)."""
+    if event.kind is EventKind.WATCH and event.watch:
+        return f"{LABELS[event.kind]}: {event.watch.watch}"
+    return LABELS[event.kind]
+
+
+def _term(event: Event) -> str:
+    """` of "台湾"` when the term is not the watch's own name."""
+    w = event.watch
+    if w is None or w.term.strip().casefold() == w.watch.strip().casefold():
+        return ""
+    return f" of {w.term.strip()}" if w.term.strip().startswith("/") else f' of "{w.term}"'
+
+
+def _watch_details(event: Event) -> str:
+    """`3 mentions`, `1 mention of "台湾" added, 3 in all`, `2 mentions removed, none left`."""
+    w = event.watch
+    assert w is not None
+    if w.change is WatchChange.TRANSCRIPT:
+        return _plural(w.count, "mention") + _term(event)
+    moved = len(w.mentions)
+    said = f"{_plural(moved, 'mention')}{_term(event)} {w.change.value}"
+    if w.change is WatchChange.ADDED:
+        return f"{said}, {w.count:,} in all" if w.count > moved else said
+    return f"{said}, {w.count:,} left" if w.count else f"{said}, none left"
+
+
+def mention_line(m: Mention, fmt: str = "text") -> str:
+    """`page 2, Pei Shaolin: "… the sentence …"`, the matched words marked up for `fmt`."""
+    where = escape(f"page {m.page}" + (f", {m.speaker}" if m.speaker else ""), fmt)
+    before, hit, after = m.sentence.partition(m.words)
+    if not hit:
+        return f'{where}: "{escape(m.sentence, fmt)}"'
+    hit = escape(hit, fmt)
+    if fmt == "html":
+        hit = f"<b>{hit}</b>"
+    elif fmt == "markdown":
+        hit = f"*{hit}*"
+    return f'{where}: "{escape(before, fmt)}{hit}{escape(after, fmt)}"'
 
 
 def headline(event: Event) -> str:
     """`<Label>: <briefing title>[ — <details>]` (the alert's title without the source)."""
     title = clip(event.title or link(event.url), 120)
     more = details(event)
-    return f"{LABELS[event.kind]}: {title}" + (f" — {more}" if more else "")
+    return f"{label(event)}: {title}" + (f" — {more}" if more else "")
 
 
 def _counts(event: Event) -> str:
+    w = event.watch
+    if event.kind is EventKind.WATCH and w:
+        term = w.term if w.term.strip().startswith("/") else f'"{w.term}"'
+        if w.change is WatchChange.REMOVED:
+            return f"Mentions of {term} removed, as the previous version read"
+        return f"Mentions of {term}" + (" added" if w.change is WatchChange.ADDED else "")
     return summary(event.diff) if event.diff else ""
 
 
@@ -252,6 +304,11 @@ def fields(event: Event, fmt: str, max_changes: int) -> dict[str, str]:
     more = len(changes) - max_changes
     if more > 0:
         lines.append(f"… and {more} more changes, see {e(_archive(event))}")
+    if event.watch:
+        quoted = event.watch.mentions
+        lines = [mention_line(m, fmt) for m in quoted[:max_changes]]
+        if len(quoted) > max_changes:
+            lines.append(f"… and {len(quoted) - max_changes} more, see {e(_archive(event))}")
     if fmt == "html":
         change_list = "<ul>" + "".join(f"<li>{x}</li>" for x in lines) + "</ul>" if lines else ""
     else:

@@ -1,6 +1,6 @@
 """What the archive does after each cycle, in one call for `cycle.run_check`: rewrite the HTML
-pages of what changed, prune old raw pages, commit to the git mirror. It runs after the
-alerts are delivered, and a failure here is logged, never a failed check."""
+pages of what changed and the Atom feeds, prune old raw pages, commit to the git mirror. It
+runs after the alerts are delivered, and a failure here is logged, never a failed check."""
 
 from __future__ import annotations
 
@@ -26,16 +26,17 @@ def after_cycle(
     keep_raw: int | None = None,
     now: datetime | None = None,
     also: Set[tuple[str, str]] = frozenset(),
+    base_url: str = "",
 ) -> str | None:
     """Call under the state lock once the cycle's writes are done. The commit id, if any.
     `also`: briefings (source, id) whose page changed without an event of their own (a
-    pair compared again, pairing.check_pairs)."""
+    pair compared again, pairing.check_pairs). `base_url`: [archive] base_url, for the feeds."""
     changed = changed_briefings(reports) | also
     try:
         if keep_raw is not None and changed:
             prune(store, keep_raw, dry_run=False)
         if html:
-            render_archive(store, changed, now)
+            render_archive(store, changed, now, base_url)
     except (OSError, StoreCorrupt) as exc:
         log.error("archive: HTML pages not updated: %s", exc)
     if not git or not changed:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import alerts
 from .diff import diff_transcripts
+from .feeds import FEED, write_feeds
 from .fingerprint import from_text
 from .html_page import document, e, external_link, href, stamp
 from .model import REPROCESSED, Briefing, CycleReport, EventKind, Paragraph, Version
@@ -180,7 +181,7 @@ def briefing_page(store: Store, b: Briefing, pairs: Pairs | None = None) -> str:
             f"({e(stamp(v.fetched_at))})</summary>\n{inner}\n</details>"
         )
     nav = f'<a href="../../{PAGE}">Archive</a> › <a href="../{PAGE}">{e(b.source)}</a>'
-    return document(b.title or b.briefing_id, "\n".join(body), nav)
+    return document(b.title or b.briefing_id, "\n".join(body), nav, f"../{FEED}")
 
 
 def _what(v: Version, before: Version | None) -> str:
@@ -353,7 +354,8 @@ def index_page(store: Store, items: Sequence[Briefing], now: datetime) -> str:
     body = (
         f'<h1>Briefing archive</h1>\n{alarms}<p class="muted">{len(items)} briefings from '
         f"{len(sources)} source{'s' if len(sources) != 1 else ''}. Page written "
-        f"{e(stamp(now.isoformat()))}.</p>\n<h2>Sources</h2>\n"
+        f'{e(stamp(now.isoformat()))}. <a href="{FEED}">Atom feed</a> of every alert.</p>\n'
+        "<h2>Sources</h2>\n"
         '<div class="scroll"><table><thead><tr><th>Source</th><th class="num">Briefings</th>'
         '<th class="num">Edited</th><th class="num hide">Removed</th><th>Last check</th>'
         '<th class="hide">Last error</th></tr></thead><tbody>'
@@ -363,7 +365,7 @@ def index_page(store: Store, items: Sequence[Briefing], now: datetime) -> str:
         + "\n<h2>All briefings, newest first</h2>\n"
         + _table(rows, now)
     )
-    return document("Briefing archive", body)
+    return document("Briefing archive", body, feed=FEED)
 
 
 def source_page(store: Store, source: str, items: Sequence[Briefing], now: datetime) -> str:
@@ -372,10 +374,12 @@ def source_page(store: Store, source: str, items: Sequence[Briefing], now: datet
     body = (
         f"<h1>{e(source)}</h1>\n<p>Last check: {e(last)}"
         + (f"<br>Last error: {e(error)}" if error else "")
+        + f'<br><a href="{FEED}">Atom feed</a> of its alerts'
         + f"</p>\n<h2>Latest changes</h2>\n{_latest(rows)}\n"
         f"<h2>Briefings, newest first</h2>\n{_table(rows, now)}"
     )
-    return document(f"{source}: briefing archive", body, f'<a href="../{PAGE}">Archive</a>')
+    nav = f'<a href="../{PAGE}">Archive</a>'
+    return document(f"{source}: briefing archive", body, nav, FEED)
 
 
 def _state_sources(store: Store) -> set[str]:
@@ -404,9 +408,11 @@ def render_archive(
     store: Store,
     changed: set[tuple[str, str]] | None = None,
     now: datetime | None = None,
+    base_url: str = "",
 ) -> Path:
     """Rewrite the index pages, and the pages of the briefings in `changed` (source, id);
-    None rebuilds every page. A briefing whose page is missing gets one either way."""
+    None rebuilds every page. A briefing whose page is missing gets one either way. Then
+    the Atom feeds (`base_url`: where a web server publishes the archive, for their links)."""
     now = now or datetime.now(UTC)
     items = store.briefings()
     archive = store.root / "archive"
@@ -421,9 +427,30 @@ def render_archive(
     by_source: dict[str, list[Briefing]] = {}
     for b in items:
         by_source.setdefault(b.source, []).append(b)
-    for source in sorted(set(by_source) | _state_sources(store)):
+    sources = sorted(set(by_source) | _state_sources(store))
+    for source in sources:
         page = source_page(store, source, by_source.get(source, []), now)
         store.write_file(archive / source / PAGE, page.encode("utf-8"))
     index = archive / PAGE
     store.write_file(index, index_page(store, items, now).encode("utf-8"))
+    write_feeds(store, _pages(store, items, sources), sources, base_url, now)
     return index
+
+
+def _pages(store: Store, items: Iterable[Briefing], sources: Iterable[str]) -> dict[str, str]:
+    """Each page by what a feed entry knows of its event, relative to STATE/archive:
+    "source/id" and the folder of a briefing, "source/id" of a document filed in a
+    briefing's folder (a notice: its briefing's page), and a source's name."""
+    pages = {s: f"{s}/{PAGE}" for s in sources}
+    for b in items:
+        if rel := _rel(store, b):
+            pages[f"{b.source}/{b.briefing_id}"] = pages[b.folder] = "/".join((*rel, PAGE))
+    base = store.root / "archive"
+    for meta in store.meta_files(linked=True):
+        try:
+            d = store.load_meta(meta)
+        except StoreCorrupt:
+            continue  # briefings() has warned about it
+        rel = meta.parent.parent.relative_to(base).parts
+        pages.setdefault(f"{d.source}/{d.briefing_id}", "/".join((*rel, PAGE)))
+    return pages

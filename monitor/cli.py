@@ -360,7 +360,7 @@ def cmd_open(args: argparse.Namespace) -> int:
         target = store.root / "archive" / "index.html"
     if args.rebuild or not target.exists():
         with store.locked():
-            render_archive(store, None if args.rebuild else set())
+            render_archive(store, None if args.rebuild else set(), base_url=cfg.archive.base_url)
     print(target)
     return EXIT_OK
 
@@ -432,6 +432,48 @@ def cmd_gaps(args: argparse.Namespace) -> int:
             )
         )
     print(_table(table) if rows else "no gaps" if not args.all else "no pairs yet")
+    return EXIT_OK
+
+
+def cmd_watch_test(args: argparse.Namespace) -> int:
+    """What a [[watch]] term would have matched: every stored transcript's latest version."""
+    from . import watch
+
+    cfg = _load(args)
+    try:
+        term = watch.compile_term(args.term)
+    except watch.TermError as exc:
+        raise UsageError(str(exc)) from None
+    store, items = _briefings(cfg, _known_source(cfg, args.source) if args.source else None)
+    items.sort(key=lambda b: (b.date or "", b.first_seen), reverse=True)
+    found = []
+    for b in items:
+        if b.latest is not None:
+            mentions = watch.find(term, from_text(store.read_version(b, b.latest.number)))
+            if mentions:
+                found.append((b, mentions))
+    if args.json:
+        rows = [
+            {
+                "handle": f"{b.source}/{b.briefing_id}",
+                "date": b.date,
+                "title": b.title,
+                "version": len(b.versions),
+                "mentions": len(ms),
+                "quotes": [asdict(m) for m in watch.quoted(ms)],
+            }
+            for b, ms in found
+        ]
+        print(_dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    out = []
+    for b, ms in found:
+        n = f"{len(ms)} mention{'s' if len(ms) != 1 else ''}"
+        out.append(f"{b.source}/{b.briefing_id}  {b.date or '-'}  {b.title} — {n}")
+        out += [f"  {alerts.mention_line(m)}" for m in watch.quoted(ms)]
+    total = sum(len(ms) for _b, ms in found)
+    out.append(f"{total} mention(s) in {len(found)} of {len(items)} briefing(s)")
+    print(strip_controls("\n".join(out)))
     return EXIT_OK
 
 
@@ -606,6 +648,56 @@ def cmd_probe(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    """Every stored transcript, ranked (bm25): handle, date, page, speaker, the sentence."""
+    import sqlite3
+
+    from . import search
+    from .searchtext import QueryError
+
+    cfg = _load(args)
+    if args.source:
+        _known_source(cfg, args.source)
+    if args.limit < 1:
+        raise UsageError("--limit must be 1 or more")
+    store = Store(cfg.monitor.state_dir, cfg.monitor.group_readable)
+    try:  # before the index is touched: a query that cannot be searched for is a usage error
+        search.parse_query(args.query)
+    except QueryError as exc:
+        raise UsageError(str(exc)) from None
+    try:  # a cache of the archive: brought up to date (or built) first
+        search.refresh(store, rebuild=args.rebuild)
+    except (OSError, sqlite3.OperationalError) as exc:
+        if args.rebuild or not store.search_index.exists():
+            raise StoreWriteError(getattr(exc, "errno", None) or 0, f"{exc}") from exc
+        log.warning("search index not brought up to date (%s): searching it as it is", exc)
+    try:
+        hits = search.search(
+            store,
+            args.query,
+            source=args.source,
+            since=_since(args.since) if args.since else None,
+            speaker=args.speaker,
+            all_versions=args.all_versions,
+            limit=args.limit,
+        )
+    except search.SearchError as exc:
+        raise UsageError(str(exc)) from None
+    if args.json:
+        print(
+            _dumps([{"handle": h.handle, **asdict(h)} for h in hits], ensure_ascii=False, indent=2)
+        )
+        return EXIT_OK
+    out = []
+    for h in hits:
+        where = [h.date or "-", f"page {h.page}", h.speaker or "-"]
+        if args.all_versions:
+            where.insert(1, f"version {h.version} of {h.versions}")
+        out.append(f"{h.handle}  {'  '.join(where)}  {h.title}\n  {h.sentence}")
+    print(strip_controls("\n".join(out)) if hits else "no match")
+    return EXIT_OK
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -677,6 +769,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--since", help="held since: a date (2024-09-01) or an age (7d)")
     sp.add_argument("--all", action="store_true", help="every pair, with a gap or not")
     sp.add_argument("--json", action="store_true")
+    sp = add("watch-test", cmd_watch_test, "what a watch term would have matched, quoted")
+    sp.add_argument("term", help="a word, a phrase, or /a regular expression/ (as in [[watch]])")
+    sp.add_argument("--source", help="only this source")
+    sp.add_argument("--json", action="store_true")
     sp = add("accept", cmd_accept, "take a source's changed layout as right (clears its fault)")
     sp.add_argument("source")
     sp = add("verify", cmd_verify, "check the state directory: every meta.json and version hash")
@@ -692,6 +788,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("demo", cmd_demo, "run offline on the seeds/ press room: baseline, edits, alerts")
     sp.add_argument("--seeds", help=argparse.SUPPRESS)
     sp.add_argument("--state", help="keep the demo's state here (default: a new temp folder)")
+    sp = add("search", cmd_search, "search every stored transcript; best passages first")
+    sp.add_argument("query", help='words (all must occur), "a phrase", OR, NOT, prefix*')
+    sp.add_argument("--source", help="only this source")
+    sp.add_argument("--since", help="held since: a date (2024-09-01) or an age (7d)")
+    sp.add_argument("--speaker", metavar="NAME", help="only what this speaker said (part of name)")
+    sp.add_argument("--all-versions", action="store_true", help="every version, not the latest")
+    sp.add_argument("--limit", type=int, default=20, help="at most this many passages (20)")
+    sp.add_argument("--rebuild", action="store_true", help="build the index again from the archive")
+    sp.add_argument("--json", action="store_true")
     sp = add("probe", cmd_probe, "show what the monitor makes of one page; stores nothing")
     sp.add_argument("target", metavar="URL-OR-FILE", help="a page's address or a saved page")
     sp.add_argument(

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 # Event kinds a channel can ask for, in a briefing's order of life (model.ALERT_KINDS).
 EVENT_KINDS = (
@@ -23,6 +23,7 @@ EVENT_KINDS = (
     "error",
     "gap",
     "gap-closed",
+    "watch",
 )
 # Documents that are never briefings of their own; a source opts in with `also_track`.
 OPTIONAL_DOCUMENTS = ("photo", "other")
@@ -105,6 +106,17 @@ class ArchiveSettings:
     html: bool = True  # rewrite the HTML pages of what changed
     git: bool = False  # commit texts and meta files to a git repository in the archive
     keep_raw: int | None = None  # keep the raw pages of the newest N versions (None: all)
+    base_url: str = ""  # where a web server publishes STATE/archive/: the feeds' links absolute
+
+
+@dataclass(frozen=True)
+class WatchConfig:
+    """[[watch]]: terms to look for in new transcripts and edits, and the channels to tell."""
+
+    name: str
+    terms: tuple[str, ...]  # words, phrases, or /regular expressions/ (watch.compile_term)
+    sources: tuple[str, ...] = ()  # empty: every source
+    channels: tuple[str, ...] = ()  # channel names
 
 
 @dataclass(frozen=True)
@@ -115,6 +127,7 @@ class Config:
     channels: tuple[ChannelConfig, ...]
     archive: ArchiveSettings = ArchiveSettings()
     pair_names: Mapping[str, str] = field(default_factory=dict)  # [pair_names]: label = name
+    watches: tuple[WatchConfig, ...] = ()
 
     def source(self, name: str) -> SourceConfig:
         for s in self.sources:
@@ -307,8 +320,21 @@ def _archive(data: Mapping[str, Any], path: Path) -> ArchiveSettings:
     keep = t.get("keep_raw", int, None)
     if keep is not None and keep < 0:
         raise t.error("keep_raw", f"must be 0 or more, not {keep}; leave it out to keep all")
+    base_url = t.get("base_url", str, d.base_url)
+    if base_url:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise t.error(
+                "base_url",
+                f"{base_url!r} is not an http(s) address without a query; write where a web "
+                'server publishes STATE/archive/, e.g. "https://example.org/briefings/"',
+            )
+        base_url = urlunsplit(parts._replace(fragment="")).rstrip("/") + "/"
     settings = ArchiveSettings(
-        html=t.get("html", bool, d.html), git=t.get("git", bool, d.git), keep_raw=keep
+        html=t.get("html", bool, d.html),
+        git=t.get("git", bool, d.git),
+        keep_raw=keep,
+        base_url=base_url,
     )
     t.reject_unknown()
     return settings
@@ -632,10 +658,18 @@ def load(path: Path | str) -> Config:
     channels = tuple(_channel(c, path, i) for i, c in enumerate(_list_of_tables(top, "channel")))
     archive = _archive(top.get("archive", dict, {}), path)
     pair_names = _pair_names(top.get("pair_names", dict, {}), path)
+    watches = tuple(
+        _watch(w, path, i, sources, channels) for i, w in enumerate(_list_of_tables(top, "watch"))
+    )
     top.reject_unknown()
     if not sources:
         raise ConfigError(path, "source", "no [[source]] table; add at least one source")
-    for kind, items in (("source", sources), ("channel", channels)):
+    named: tuple[tuple[str, tuple[Any, ...]], ...] = (
+        ("source", sources),
+        ("channel", channels),
+        ("watch", watches),
+    )
+    for kind, items in named:
         names = [x.name for x in items]
         dup = {n for n in names if names.count(n) > 1}
         if dup:
@@ -650,7 +684,53 @@ def load(path: Path | str) -> Config:
         channels=channels,
         archive=archive,
         pair_names=pair_names,
+        watches=watches,
     )
+
+
+def _watch(
+    data: Mapping[str, Any],
+    path: Path,
+    i: int,
+    sources: tuple[SourceConfig, ...],
+    channels: tuple[ChannelConfig, ...],
+) -> WatchConfig:
+    from .watch import TermError, compile_term
+
+    t = _Table(data, path, f"watch[{i}]")
+    name = t.get("name", str, required=True).strip()
+    if not name or len(name) > 60 or not name.isprintable():
+        raise t.error("name", 'must be 1-60 printable characters, e.g. "Taiwan"')
+    t.where = f"watch[{i}] ({name})"
+    terms, named, only = t.strings("terms"), t.strings("channels"), t.strings("sources")
+    t.reject_unknown()  # first: a misspelt key is the likeliest reason one is missing
+    if not terms:
+        raise t.error(
+            "terms", 'is required: a list of words, phrases or /regexes/, e.g. ["Taiwan", "台湾"]'
+        )
+    for term in terms:
+        try:
+            compile_term(term)
+        except TermError as exc:
+            raise t.error("terms", str(exc)) from None
+    for key, given_names, known in (("sources", only, sources), ("channels", named, channels)):
+        names = [x.name for x in known]
+        for given in given_names:
+            if given not in names:
+                hint = difflib.get_close_matches(given, names, n=1)
+                listed = ", ".join(names) or "none"
+                fix = f"did you mean {hint[0]!r}?" if hint else f"known: {listed}"
+                raise t.error(key, f"no {key[:-1]} named {given!r}; {fix}")
+    if not named:
+        raise t.error("channels", 'is required: the channels to tell, by name, e.g. ["slack"]')
+    for c in channels:
+        if c.name in named and "watch" not in c.events:
+            raise t.error(
+                "channels",
+                f"channel {c.name!r} leaves `watch` out of its events; add it there, "
+                "or name another channel",
+            )
+    return WatchConfig(name, terms, only, named)
 
 
 def _pair_names(data: Mapping[str, Any], path: Path) -> dict[str, str]:

@@ -362,6 +362,16 @@ async def run_check(
     # so a first big commit does not stall the daemon's other sources.
     a = config.archive
     await asyncio.to_thread(
-        after_cycle, store, reports, html=a.html, git=a.git, keep_raw=a.keep_raw, also=paired
+        after_cycle,
+        store,
+        reports,
+        html=a.html,
+        git=a.git,
+        keep_raw=a.keep_raw,
+        also=paired,
+        base_url=a.base_url,
     )
+    from .search import after_check  # only briefings whose meta.json changed are read again
+
+    await asyncio.to_thread(after_check, store)
     return reports

@@ -85,12 +85,15 @@ def stamp(iso: str) -> str:
     return t.strftime("%Y-%m-%d %H:%M") + (" UTC" if t.tzinfo is not None else "")
 
 
-def document(title: str, body: str, nav: str = "") -> str:
+def document(title: str, body: str, nav: str = "", feed: str = "") -> str:
+    """`feed`: the relative path of the Atom feed of what the page shows, for readers."""
+    atom = 'rel="alternate" type="application/atom+xml" title="Atom feed"'
+    alternate = f'<link {atom} href="{href(feed)}">\n' if feed else ""
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="generator" content="briefing-monitor">\n'
-        f"<title>{e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"<title>{e(title)}</title>\n{alternate}<style>{_CSS}</style>\n</head>\n<body>\n"
         + (f"<nav>{nav}</nav>\n" if nav else "")
         + f"<main>\n{body}\n</main>\n</body>\n</html>\n"
     )

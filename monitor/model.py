@@ -122,7 +122,37 @@ class EventKind(StrEnum):
     ERROR = "error"
     GAP = "gap"  # one language's transcript lacks what the other's has (pairs.py)
     GAP_CLOSED = "gap-closed"  # ... and an edit has filled it in
+    WATCH = "watch"  # a [[watch]] term in a new transcript, or added or removed by an edit
     UNCHANGED = "unchanged"  # never alerted
+
+
+class WatchChange(StrEnum):
+    """What a `watch` event says about its term."""
+
+    TRANSCRIPT = "transcript"  # a new transcript mentions it
+    ADDED = "added"  # an edit added mentions
+    REMOVED = "removed"  # an edit removed mentions
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A watched term where a transcript says it."""
+
+    page: int
+    speaker: str | None
+    sentence: str  # the sentence around the hit (clipped when long)
+    words: str  # what matched, as the text writes it
+
+
+@dataclass(frozen=True)
+class WatchFinding:
+    """What a [[watch]] found in one version of one briefing, for one of its terms."""
+
+    watch: str  # the watch's name
+    term: str  # the term as configured
+    change: WatchChange
+    count: int  # mentions in the text as it reads now
+    mentions: tuple[Mention, ...]  # quoted: those new to the text, or gone from it
 
 
 # The details of an unchanged event whose check stored a version re-read by a newer monitor.
@@ -157,6 +187,7 @@ class Event:
     # after a crash is the same alert and a second removal is a new one.
     sequence: int = 0
     hashes: tuple[str, ...] = ()
+    watch: WatchFinding | None = None  # a `watch` event's term and the passages it quotes
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,11 @@ from urllib.parse import unquote
 import apprise
 from apprise.decorators import notify as apprise_plugin
 
-from . import alerts
+from . import alerts, feeds
 from .config import ChannelConfig, Config
 from .model import Alert, Event
 from .safetext import strip_controls
-from .store import Store
+from .store import Store, slug
 
 log = logging.getLogger(__name__)
 # Apprise's lines carry channel URLs with their secrets: they never reach a log handler. Only
@@ -206,6 +206,12 @@ def alert_id(event: Event) -> str:
             event.error,
         )
     )
+    w = event.watch
+    if w is not None:  # one alert per briefing, term and change: the id names all three
+        key += "|".join(("", w.watch, w.term, w.change.value))
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+        term = slug(w.term.strip("/"), 30)
+        return f"{event.source}-{event.briefing_id}-watch-{term}-{w.change.value}-{digest}"
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
     return f"{event.source}-{event.briefing_id}-{event.kind.value}-{digest}"
 
@@ -222,9 +228,11 @@ def message_for(event: Event, channel: ChannelConfig, url: str) -> alerts.Messag
 
 
 def enqueue(store: Store, alert: Alert, config: Config) -> None:
-    """Put the alert in the outbox (atomically); digest channels collect it for later."""
+    """Put the alert in the outbox (atomically); digest channels collect it for later. Every
+    alert is also logged for the archive's Atom feeds, whether a channel takes it or not."""
     if store.was_delivered(alert.alert_id):
         return
+    feeds.record(store, alert)
     direct: dict[str, Any] = {}
     for channel in (c for c in config.channels if c.name in alert.channels):
         messages = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -15,6 +16,7 @@ from statistics import median
 
 from . import pairnames
 from .model import Paragraph
+from .speakers import label_of
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9&.-]*[A-Za-z0-9]")
@@ -39,43 +41,16 @@ _MONTH_DAY = re.compile(rf"\b({'|'.join(m.capitalize() for m in _MONTHS)})\s*(\d
 _ISO_IN_TITLE = re.compile(
     r"(\d{4})年(\d{1,2})月(\d{1,2})日|\b([A-Z][a-z]+)\s*(\d{1,2}),\s*(\d{4})"
 )
-_NUMBER_WORDS = {
-    w: i
-    for i, w in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-            "twenty",
-        ]
-    )
-}
 _EN_NUMBER = re.compile(
-    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|a|"
-    + "|".join(_NUMBER_WORDS)
-    + r")(?:\s*(percent|%|million|billion|trillion|thousand|hundred))?(?![\w])",
+    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
+    r"(?:\s*(percent|%|millions?|billions?|trillions?|thousands?|hundreds?))?(?![\w])",
     re.I,
 )
-_ZH_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(?:多|余|几)?\s*(%|万亿|亿|万|千)?")
+_ZH_NUMBER = re.compile(
+    r"(?<![A-Za-z_\d.])(\d+(?:\.\d+)?)\s*(?:多|余|几)?\s*(%|万亿|亿|万|千(?![克米瓦卡])|百万|千万)?"
+)
 _EN_SCALE = {"million": 1e6, "billion": 1e9, "trillion": 1e12, "thousand": 1e3, "hundred": 100}
-_ZH_SCALE = {"万亿": 1e12, "亿": 1e8, "万": 1e4, "千": 1e3}
+_ZH_SCALE = {"万亿": 1e12, "亿": 1e8, "万": 1e4, "千": 1e3, "百万": 1e6, "千万": 1e7}
 CUT_RATIO = 2.5  # an answer this many times shorter than its pair's usual ratio is cut short
 CUT_MIN = 60  # ... and it lacks at least this many words' worth (a Chinese character ~ 0.6)
 ZH_PER_EN = 1.7  # Chinese characters per English word, before a pair's own ratio is known
@@ -146,21 +121,27 @@ def size(text: str, lang: str) -> float:
 
 
 def figures(text: str, lang: str) -> frozenset[float]:
-    """The numbers a text states, as values ("1.5 million" = "150万" = 1500000.0)."""
+    """The numbers a text states, as values ("1.5 million" = "150万" = "one and a half
+    million" = 1500000.0), in whatever form: Chinese numerals ("三千", "两万", "百分之三十",
+    "六成"), full-width digits, numbers in English words ("eighty-three percent", "a hundred
+    per cent"), ranges ("1.5到1.6万": 15,000 and 16,000), and, as figures to compare but never
+    to miss (see notable_figures), ordinals, fractions ("a quarter" = "四分之一" = 25) and
+    round amounts ("thousands of" = "数千" = 1000)."""
+    plain, extra = _normal(text, lang)
+    return _figures(plain, lang) | extra
+
+
+def _figures(text: str, lang: str) -> frozenset[float]:
     out: set[float] = set()
     if lang == "zh":
         for m in _ZH_NUMBER.finditer(text):
             out.add(_round(float(m[1]) * _ZH_SCALE.get(m[2] or "", 1)))
-        return frozenset(out)
-    for m in _EN_NUMBER.finditer(text):
-        raw = m[1].lower().replace(",", "")
-        if raw == "a" and not m[2]:
-            continue  # "a million" counts, "a" alone does not
-        raw = "1" if raw == "a" else raw
-        value = float(_NUMBER_WORDS.get(raw, raw))
-        out.add(_round(value * _EN_SCALE.get((m[2] or "").lower(), 1)))
-    for m in _MONTH_DAY.finditer(text):  # "July 1" says 7 as "7月1日" does
-        out.add(float(_MONTHS.index(m[1].lower()) + 1))
+    else:
+        for m in _EN_NUMBER.finditer(text):
+            scale = _EN_SCALE.get((m[2] or "").lower().rstrip("s"), 1)
+            out.add(_round(float(m[1].replace(",", "")) * scale))
+        for m in _MONTH_DAY.finditer(text):  # "July 1" says 7 as "7月1日" does
+            out.add(float(_MONTHS.index(m[1].lower()) + 1))
     return frozenset(out)
 
 
@@ -170,15 +151,255 @@ def _round(value: float) -> float:
     return round(value, -int(math.floor(math.log10(abs(value)))) + 2)
 
 
+# -- figures in any form: Chinese numerals, words, full-width digits ----------------------
+
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９．％", "0123456789.%")
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+_CN_DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_BIG = {"万": 1e4, "亿": 1e8}
+_CN_NUM = "零〇一二两三四五六七八九十百千万亿"
+# a run of Chinese numerals: it starts with a digit ("三千", "两万", "十万"), or with a unit
+# after a word that makes it a number ("上千", "近千", "数万", "每万人"); 千克, 千米 are units
+_CN_RUN = re.compile(
+    rf"(?P<pre>[上近数几逾约每超过])?(?P<run>(?:(?<=[上近数几逾约每超过])[百千万亿]"
+    rf"|[一二两三四五六七八九十]|(?<![\d.多余{_CN_NUM}])千(?=[余多枚名个座次辆架吨件所项]))"
+    rf"[{_CN_NUM}]*)"
+    r"(?![克米瓦卡])"
+)
+_CN_ROUGH = "数几上每"  # "数千", "几万", "上百万", "每万人": round amounts, never missed
+_CN_SHARE = re.compile(r"百分之([\d.]+|[零〇一二两三四五六七八九十百]+)")
+_CN_TENTHS = re.compile(
+    r"([1-9]|[一二两三四五六七八九])(?:\s*(?:到|至|-|～|~)\s*([1-9]|[一二两三四五六七八九]))?"
+    r"成(?![为员立功果本绩长熟年交都就了效品型分套批真全败不天形家])"
+)
+_CN_FRACTION = re.compile(r"([一二三四五六七八九十\d]+)分之([一二三四五六七八九十\d]+)")
+_CN_HALF = re.compile(r"([一两二三四五六七八九十\d]+)(个|天|年|周)半")  # 三年半: 3.5 years
+# a range with its scale once, on its high end: "1.5到1.6万" is 15,000 to 16,000
+_ZH_RANGE = re.compile(
+    r"(?<![\d.])(\d+(?:\.\d+)?)(\s*(?:多|余)?\s*(?:到|至|-|－|～|~|—)\s*)(\d+(?:\.\d+)?)"
+    r"(?=\s*(万亿|亿|万|千(?![克米瓦卡])|%))"
+)
+_EN_RANGE = re.compile(
+    r"(?<![\w.])(\d+(?:\.\d+)?)(\s*(?:to|-|–)\s*)(\d+(?:\.\d+)?)"
+    r"(?=\s*(percent|%|millions?|billions?|trillions?|thousands?)\b)",
+    re.I,
+)
+_CURRENCY = re.compile(r"(?:\b(?:RMB|USD|EUR|GBP|JPY|HKD|AUD|CAD)|\$)\s?(?=\d)")
+_PM = re.compile(  # PM2.5; the numbers of resolutions and committees ("1718 Committee")
+    r"\bPM\s?(?:2\.5|10)\b|\b(?:Resolution|No\.)\s*\d+|\b\d+\s+(?:Committee|Resolution)\b"
+    r"|\d+(?:号|委员会)",
+    re.I,
+)
+_ZH_DATE = re.compile(r"[“\"「]\d{1,2}[.·]\d{1,2}[”\"」]")  # the “5.20” speech: May 20
+_LATIN_ID = re.compile(
+    r"[A-Za-z_][A-Za-z0-9_./:-]*\d[A-Za-z0-9_./:-]*|\d+[A-Za-z][A-Za-z0-9_]*"
+)  # MH370, 5G, URLs
+_EN_ORDINAL = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:st|nd|rd|th)\b", re.I)
+_ZH_ORDINAL = re.compile(r"第(\d+)")
+_EN_UNITS = {
+    w: i
+    for i, w in enumerate(
+        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+        + ["ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen"]
+        + ["seventeen", "eighteen", "nineteen"]
+    )
+}
+_EN_TENS = {
+    w: 10 * i
+    for i, w in enumerate(
+        ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"], 2
+    )
+}
+_EN_WORD_NUMBERS = "|".join(sorted([*_EN_UNITS, *_EN_TENS], key=len, reverse=True))
+_EN_SCALES = "hundred|thousand|million|billion|trillion"
+_EN_WORDS_RUN = re.compile(  # "eighty-three", "a hundred", "two hundred and fifty thousand"
+    rf"\b(?:(?:a|an)\s+(?:{_EN_SCALES})|{_EN_WORD_NUMBERS})"
+    rf"(?:(?:[ -]|(?<=hundred)\s+and\s+)(?:{_EN_WORD_NUMBERS}|{_EN_SCALES})\b)*\b",
+    re.I,
+)
+# round amounts: figures to compare, never to miss ("thousands of" = "数千")
+_EN_ROUGH = tuple(
+    (re.compile(rf"(?<!\d)(?<!\d )\b{words}\b", re.I), value)
+    for words, value in (
+        ("hundreds of millions", 1e8),
+        ("tens of millions", 1e7),
+        ("hundreds of thousands", 1e5),
+        ("tens of thousands", 1e4),
+        ("billions", 1e9),
+        ("millions", 1e6),
+        ("thousands", 1e3),
+    )
+)
+_EN_FRACTIONS = (
+    (re.compile(r"\bthree[ -]quarters\b", re.I), 75.0),
+    (re.compile(r"\b(?:a|one)[ -](?:quarter|fourth)\b", re.I), 25.0),
+    (re.compile(r"\btwo[ -]thirds\b", re.I), 66.7),
+    (re.compile(r"\b(?:a|one)[ -]third\b", re.I), 33.3),
+    (re.compile(r"\b(?:a|one)[ -]fifth\b", re.I), 20.0),
+    (re.compile(r"\bhalf\b", re.I), 50.0),
+    (re.compile(r"\b(\w+)[ -]tenths\b", re.I), 10.0),  # "nine tenths": 90
+)
+
+
+def _cn_value(run: str) -> float | None:
+    """ "三千" 3000, "两万" 20000, "十万" 100000, "一百万" 1000000, "千" 1000; None when the
+    run does not read as one number ("一一")."""
+    total, section, digit = 0.0, 0.0, None
+    for ch in run:
+        if ch in _CN_DIGITS:
+            if digit is not None and ch not in "零〇":
+                return None
+            digit = _CN_DIGITS[ch]
+        elif ch in _CN_UNITS:
+            section += (1 if digit is None else digit) * _CN_UNITS[ch]
+            digit = None
+        else:
+            big = _CN_BIG[ch]
+            section += digit or 0
+            total = (total + (section or 1)) * big if big > 1e4 else total + (section or 1) * big
+            section, digit = 0.0, None
+    return total + section + (digit or 0)
+
+
+def _cn_digits(m: re.Match[str], rough: set[float]) -> str:
+    """A run of Chinese numerals in digits when it has a unit ("三千", "十万"); a digit
+    alone ("一些", "三个") stays as it is; a round amount ("数千", "成千上万") goes to
+    `rough`."""
+    pre, run = m["pre"] or "", m["run"]
+    value = _cn_value(run) if re.search("[十百千万亿]", run) else None
+    if not value:
+        return m[0]
+    if pre and pre in _CN_ROUGH:
+        rough.add(_round(value))
+        return " "
+    return pre + _fmt_plain(value)
+
+
+def _en_digits(m: re.Match[str], rough: set[float]) -> str:
+    """Numbers in words: a share in digits ("eighty-three percent"), any other to `rough`
+    (figures that matter are written in digits; "a thousand times" is a figure of speech)."""
+    value = _en_value(m[0]) or 0
+    if re.match(r"\s*(?:percent|%)", m.string[m.end() :], re.I):
+        return _fmt_plain(value)
+    rough.add(_round(value)) if value else None
+    return " "
+
+
+def _range(m: re.Match[str]) -> str:
+    """The low end of a range with the high end's scale ("1.5到1.6万" -> "15000到1.6万")."""
+    low, high = float(m[1]), float(m[3])
+    scale = {**_ZH_SCALE, **_EN_SCALE}.get(m[4].lower().rstrip("s"), 1)
+    if low >= high or scale == 1:
+        return m[0]
+    return _fmt_plain(low * scale) + m[2] + m[3]
+
+
+def _cn_number(text: str) -> float | None:
+    return float(text) if text[0].isdigit() else _cn_value(text)
+
+
+def _en_value(run: str) -> float | None:
+    total, section = 0.0, 0.0
+    for word in re.split(r"[\s-]+", run.lower()):
+        if word in ("a", "an", "and"):
+            section = section or (1.0 if word != "and" else 0.0)
+        elif word in _EN_UNITS or word in _EN_TENS:
+            section += _EN_UNITS.get(word, _EN_TENS.get(word, 0))
+        elif word == "hundred":
+            section = (section or 1) * 100
+        else:
+            total += (section or 1) * _EN_SCALE[word]
+            section = 0.0
+    return total + section
+
+
+def _fmt_plain(value: float) -> str:
+    return f"{value:.0f}" if value == int(value) else f"{value:g}"
+
+
+def _normal(text: str, lang: str) -> tuple[str, frozenset[float]]:
+    """The text with its figures in digits ("三千" -> "3000", "eighty-three" -> "83"), and
+    the figures it states that no one would miss: ordinals, fractions, round amounts."""
+    extra: set[float] = set()
+    if lang == "zh":
+        text = text.translate(_FULL_WIDTH)
+        text = re.sub(r"(?<=\d),(?=\d{3})", "", text)
+        text = _LATIN_ID.sub(" ", _PM.sub(" ", _CURRENCY.sub(" ", text)))
+        for m in _ZH_ORDINAL.finditer(text):
+            extra.add(float(m[1]))
+        text = _ZH_ORDINAL.sub("第 ", text)
+        text = re.sub(r"百分之?百", "100%", text)
+        text = _CN_SHARE.sub(lambda m: _fmt_plain(_cn_number(m[1]) or 0) + "%", text)
+        text = _CN_TENTHS.sub(
+            lambda m: "至".join(f"{(_cn_number(d) or 0) * 10:.0f}%" for d in m.groups() if d),
+            text,
+        )
+        for m in _CN_FRACTION.finditer(text):
+            whole, part = _cn_number(m[1]), _cn_number(m[2])
+            if whole and part is not None:
+                extra.add(_round(100 * part / whole))
+        text = _CN_FRACTION.sub(" ", text)
+        if re.search(r"一半|半数", text):
+            extra.add(50.0)
+        text = _CN_HALF.sub(lambda m: _fmt_plain((_cn_number(m[1]) or 0) + 0.5) + m[2], text)
+        text = _CN_RUN.sub(lambda m: _cn_digits(m, extra), text)
+        for m in re.finditer(r"[数几上](\d+)(?:多|余)?(万亿|亿|万|千)", text):
+            extra.add(_round(float(m[1]) * _ZH_SCALE[m[2]]))  # "数10万": a round amount
+        text = re.sub(r"[数几上](\d+)(?:多|余)?(万亿|亿|万|千)", " ", text)
+        text = _ZH_RANGE.sub(_range, text)
+        text = re.sub(
+            r"(\d+(?:\.\d+)?)万(\d)千", lambda m: f"{float(m[1]) * 1e4 + int(m[2]) * 1e3:.0f}", text
+        )
+        text = re.sub(r"万(?:多|余)亿", "万亿", text)
+        return text, frozenset(extra)
+    text = re.sub(r"\bper\s+cent\b", "percent", text, flags=re.I)
+    text = _PM.sub(" ", _CURRENCY.sub(" ", text))
+    text = _LATIN_ID.sub(lambda m: " " if _EN_ORDINAL.fullmatch(m[0]) is None else m[0], text)
+    for m in _EN_ORDINAL.finditer(text):
+        extra.add(float(m[1].replace(",", "")))
+    text = _EN_ORDINAL.sub(" ", text)
+    text = re.sub(
+        rf"\b({_EN_WORD_NUMBERS}|\d+) and a half\b",
+        lambda m: (
+            _fmt_plain(_EN_UNITS.get(m[1].lower(), _EN_TENS.get(m[1].lower(), 0)) + 0.5)
+            if not m[1].isdigit()
+            else _fmt_plain(int(m[1]) + 0.5)
+        ),
+        text,
+        flags=re.I,
+    )
+    for rx, value in _EN_FRACTIONS:
+        for m in rx.finditer(text):
+            n = _EN_UNITS.get(m[1].lower()) if rx.groups else 1
+            if n:
+                extra.add(value * n)
+        text = rx.sub(" ", text)
+    text = re.sub(r"(\d)-(million|billion|trillion|thousand)", r"\1 \2", text, flags=re.I)
+    text = _EN_WORDS_RUN.sub(lambda m: _en_digits(m, extra), text)
+    text = _EN_RANGE.sub(_range, text)
+    for rx, value in _EN_ROUGH:
+        if rx.search(text):
+            extra.add(value)
+        text = rx.sub(" ", text)
+    return text, frozenset(extra)
+
+
 _DAY_OR_MONTH_ZH = re.compile(r"(\d+)\s*[日号月年时点]")
+_DAY_MONTH = re.compile(rf"\b\d{{1,2}}\s+({'|'.join(m.capitalize() for m in _MONTHS)})\b")
 
 
 def notable_figures(text: str, lang: str) -> frozenset[float]:
     """Figures a reader would miss: counts from 1,000 up, shares, decimals; never a day, a
-    month or a year (those move into words in translation: "22日" is "yesterday")."""
-    text = (_DAY_OR_MONTH_ZH if lang == "zh" else _MONTH_DAY).sub(" ", text)
+    month or a year (those move into words in translation: "22日" is "yesterday"), an
+    ordinal, a fraction or a round amount ("thousands"), nor 100 % ("百分之百" is "fully")."""
+    text, _extra = _normal(text, lang)
+    if lang == "zh":
+        text = _DAY_OR_MONTH_ZH.sub(" ", _ZH_DATE.sub(" ", text))
+    else:
+        text = _DAY_MONTH.sub(" ", _MONTH_DAY.sub(" ", text))
     out = set()
-    for v in figures(text, lang):
+    for v in _figures(text, lang):
         year = 1900 <= v <= 2100 and v == int(v)
         if (v >= 1000 and not year) or v != int(v):
             out.add(v)
@@ -188,7 +409,7 @@ def notable_figures(text: str, lang: str) -> frozenset[float]:
         out |= {
             _round(float(m[0])) for m in re.findall(r"(\d+(?:\.\d+)?)\s*(%|percent)", text, re.I)
         }
-    return frozenset(out)
+    return frozenset(out - {100.0})
 
 
 @dataclass(frozen=True)
@@ -207,6 +428,12 @@ class Turn:
     latin: frozenset[str] = frozenset()  # Latin words ("BNO", "5G"); all words in English
     size: float = 0.0  # the whole turn in English words' worth
     answer_size: float = 0.0
+    follow_ups: int = 0  # follow-ups run into the turn ("追问：", "Journalist:")
+
+    @property
+    def follows(self) -> bool:
+        """The turn reads as a follow-up of the one before ("Q: A quick follow-up. …")."""
+        return bool(self.question) and bool(_FOLLOWS.match(self.question[0]))
 
     @property
     def opening(self) -> bool:
@@ -223,7 +450,13 @@ class Turn:
 
 
 def _turn(
-    index: int, label: str | None, q: list[str], a: list[str], lang: str, names: Names
+    index: int,
+    label: str | None,
+    q: list[str],
+    a: list[str],
+    lang: str,
+    names: Names,
+    follow_ups: int = 0,
 ) -> Turn:
     text = "\n".join(q + a)
     words = {w.casefold() for w in _LATIN_WORD.findall(text)}
@@ -239,40 +472,104 @@ def _turn(
         latin=frozenset(words if lang == "en" else {w for w in words if len(w) >= 2}),
         size=size(text, lang),
         answer_size=sum(size(x, lang) for x in a),
+        follow_ups=follow_ups,
     )
+
+
+_FOLLOWS = re.compile(
+    r"^(?:[^:：]{1,30}[:：]\s*)?(?:(?:just|only) )?(?:(?:a|one) )?(?:(?:quick|short|brief) )?"
+    r"follow[- ]?up\b"
+    r"|^(?:[^:：]{1,30}[:：]\s*)?追问",
+    re.I,
+)
 
 
 def turns(paragraphs: Sequence[Paragraph], title: str, names: Names) -> tuple[Turn, ...]:
     """Cut a transcript into its Q&A turns: a turn starts where someone other than the
-    spokesperson takes the floor, and runs until the next one does."""
+    spokesperson takes the floor, and runs until the next one does. A question asked after
+    the conference is a turn of its own however it is introduced ("The following question
+    was raised after the press conference: …", "会后，有记者问及：一、…"), and so is each
+    numbered question after it ("二、据报道，…"); a heading alone ("The following questions
+    were raised after the press conference:") opens the turn of the question under it."""
     lang = language(paragraphs)
     out: list[tuple[str | None, list[str], list[str]]] = []
     prev: str | None = None
+    follow_ups: Counter[int] = Counter()  # follow-ups run into each turn
+    numbered = False  # past "会后有记者问及：一、…": its "二、…" are questions too
     for p in paragraphs:
         answering = p.speaker is None or _answers(p.speaker, title, names)
-        follow_up = p.speaker is not None and _FOLLOW_UP_N.sub("", _key(p.speaker)) in (
-            pairnames.FOLLOW_UP
-        )
-        if _AFTER.match(p.text):  # a question asked after the conference, unlabelled
-            out.append(("after the press conference", [p.text], []))
+        follow_up = p.speaker is not None and _follow_up(p.speaker)
+        unlabelled = label_of(p.text)[0] is None
+        heading = bool(out) and out[-1][0] == AFTER and _heading_only(out[-1][1], out[-1][2])
+        if _AFTER.match(p.text):  # a question asked after the conference
+            out.append((AFTER, [p.text], []))
+            numbered = bool(_NUMBERED.match(_after_rest(p.text)))
+        elif heading and (not answering or unlabelled):  # the question under its heading
+            out[-1][1].append(p.text)
+        elif numbered and out[-1][2] and unlabelled and _NUMBERED.match(p.text) and _asks(p.text):
+            out.append((AFTER, [p.text], []))  # "二、据报道，…？" after "会后有记者问及：一、…"
         elif not out:
             out.append((None, [], [p.text]) if answering else (p.speaker, [p.text], []))
-        elif answering or (follow_up and out[-1][0]) or (p.speaker == prev and not out[-1][2]):
+        elif (
+            answering
+            or (follow_up and out[-1][0])
+            or (p.speaker == prev and not out[-1][2] and unlabelled)
+        ):
             # the answer, a follow-up in the same exchange, or the question's next paragraph
             _label, question, answer = out[-1]
             (answer if answer or answering else question).append(p.text)
+            if follow_up and not answering and p.speaker != prev:
+                follow_ups[len(out) - 1] += 1
         else:
             out.append((p.speaker, [p.text], []))
         prev = p.speaker
-    return tuple(_turn(i, label, q, a, lang, names) for i, (label, q, a) in enumerate(out))
+    return tuple(
+        _turn(i, label, q, a, lang, names, follow_ups[i]) for i, (label, q, a) in enumerate(out)
+    )
 
 
+def _follow_up(label: str) -> bool:
+    """A follow-up in its exchange: "Journalist:", "追问二：", "记者追问：", "彭博社记者追问："."""
+    key = _FOLLOW_UP_N.sub("", _key(label))
+    return key in pairnames.FOLLOW_UP or key.endswith("追问")
+
+
+AFTER = "after the press conference"  # the label of a question asked after the conference
 _AFTER = re.compile(
-    r"(?:The following questions? (?:was|were) (?:raised|asked) after the press conference"
-    r"|会后有记者问及)",
+    # "The following question(s) was/were/is raised/asked/posed (by a journalist) after the
+    # (regular) press conference", "This question was raised …", "Question raised after …",
+    # "A journalist posed/asked the following question after …", "After the press
+    # conference, the following question was raised: …", "After the Press Conference, a
+    # journalist asked …", "After the press conference, Zhao made further response …";
+    # 会后有记者问及、会后，有记者问及、会后有俄罗斯记者问及、会后，就《南华早报》记者所提问题
+    r"(?:(?:the following |this |these )?questions? (?:(?:was|were|is|are) )?"
+    r"(?:raised|asked|posed)(?: by (?:a )?journalists?)? after the (?:regular )?press conference"
+    r"|(?:a )?journalists? (?:posed|asked|raised) the following questions? after the "
+    r"(?:regular )?press conference"
+    r"|after the (?:regular )?press conference, (?:the following questions? "
+    r"(?:was|were|is|are) (?:raised|asked|posed)|(?:a )?journalists? asked|\w+ made further)"
+    r"|会后[，,]?有[^：:，。]{0,12}?记者(?:问及|提问)|会后[，,]?就[^：:。]{0,24}?所提问题)",
     re.I,
 )
+_NUMBERED = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]{1,2}[、.．]|[(（][一二三四五六七八九十\d]{1,2}[)）]|\d{1,2}[.、．]\s)"
+)
 _FOLLOW_UP_N = re.compile(r"\s*[一二三四五六七八九十\d]+$")  # 追问一, Follow-up 2
+
+
+def _heading_only(question: list[str], answer: list[str]) -> bool:
+    """An after-the-conference turn that is its heading alone, the question yet to come."""
+    return not answer and len(question) == 1 and not _after_rest(question[0])
+
+
+def _after_rest(text: str) -> str:
+    """What follows the words that introduce a question asked after the conference."""
+    m = _AFTER.match(text)
+    return re.sub(r"^[\s:：.。,，]+", "", text[m.end() :] if m else text).strip()
+
+
+def _asks(text: str) -> bool:
+    return "？" in text or "?" in text
 
 
 def _answers(label: str, title: str, names: Names) -> bool:
@@ -450,8 +747,10 @@ JOIN_FIT = 0.25  # a joined turn brings its neighbour's length within 25 % of th
 def _join_split_turns(
     rows: tuple[Row, ...], a: Sequence[Turn], b: Sequence[Turn], ratio: float
 ) -> tuple[Row, ...]:
-    """Mark the turns alone on their side that make a matched neighbour fit its counterpart
-    better: the two are one turn in the other language."""
+    """Mark the turns alone on their side that the other language runs into a matched
+    neighbour: a follow-up ("Q: A quick follow-up. …") after a turn whose counterpart holds
+    more follow-ups ("追问：…") than it does; or a turn that makes the neighbour fit its
+    counterpart's length better."""
     out = list(rows)
     for k, r in enumerate(rows):
         alone = a[r.left] if r.left is not None and r.right is None else None
@@ -459,6 +758,13 @@ def _join_split_turns(
             alone = b[r.right]
         if alone is None or alone.opening:
             continue
+        before_row = rows[k - 1] if k else None
+        if alone.follows and before_row and None not in (before_row.left, before_row.right):
+            x, y = a[before_row.left], b[before_row.right]  # type: ignore[index]
+            mine, theirs = (x, y) if r.left is not None else (y, x)
+            if theirs.follow_ups > mine.follow_ups:
+                out[k] = replace(r, joined=True)
+                continue
         for n in (k - 1, k + 1):
             if not 0 <= n < len(rows) or rows[n].left is None or rows[n].right is None:
                 continue
@@ -515,7 +821,11 @@ def _missing_figures(
         for have, other in ((a, b), (b, a)):
             if (other.lang, have.index) in reported:
                 continue
-            lost = sorted(v for v in have.notable if not _near(v, other.figures))
+            lost = sorted(
+                v
+                for v in have.notable
+                if not _near(v, other.figures) and not _rounds(v, have.figures & other.figures)
+            )
             if lost:
                 figs = tuple(_fmt(v) for v in lost)
                 quote = _clip(have.text)
@@ -525,6 +835,20 @@ def _missing_figures(
 
 def _near(value: float, values: frozenset[float]) -> bool:
     return any(abs(value - v) <= 0.011 * value for v in values)
+
+
+def _rounds(value: float, stated: frozenset[float]) -> bool:
+    """A round figure beside the precise one it rounds, which both sides state ("超过3000例，
+    达3281例" and "3,281 cases"): the other side has it, precisely."""
+    if value < 10 or value != int(value):
+        return False
+    unit = 10 ** math.floor(math.log10(value))
+    if value % unit:
+        return False
+    return any(
+        w != value and (math.floor(w / unit) * unit == value or round(w / unit) * unit == value)
+        for w in stated
+    )
 
 
 def _fmt(value: float) -> str:

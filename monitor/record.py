@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from . import notify
+from . import notify, watch
 from .config import OPTIONAL_DOCUMENTS, Config, SourceConfig
 from .detect import Decision, decide, new_event
 from .diff import diff_transcripts, words
@@ -20,6 +21,7 @@ from .documents import (
     held_time,
     match_briefing,
 )
+from .editclass import edit_details
 from .extract import (
     EXTRACTOR_VERSION,
 )
@@ -33,6 +35,7 @@ from .model import (
     EventKind,
     Mark,
     Page,
+    Paragraph,
     Transcript,
     Version,
 )
@@ -145,6 +148,9 @@ def record_reading(
         if decision.kind is EventKind.EDITED and fp.sha256 != record.latest.sha256:
             old = from_text(store.read_version(record, record.latest.number))
             diff = diff_transcripts(old, t.paragraphs)
+            # What kind of edit it was leads the headline; a retitle keeps its place.
+            details = edit_details(old, t.paragraphs, decision.details)
+            decision = replace(decision, details=details)
     number = len(record.versions) + 1
     version = Version(
         number=number,
@@ -216,6 +222,8 @@ def record_reading(
     )
     if decision.kind is not EventKind.UNCHANGED and not quiet:
         enqueue(ctx, event)
+        if not decision.reprocessed:
+            enqueue_watches(ctx, event, kind, record, t.paragraphs)
     store.save_meta(record)
     log.info(
         "source %s briefing %s: %s%s (%s, version %d, %d pages)",
@@ -405,14 +413,35 @@ def removal_signal(ctx: Context, record: Briefing, reason: str) -> Event:
     return event
 
 
-def enqueue(ctx: Context, event: Event) -> None:
+def enqueue(ctx: Context, event: Event, channels: Sequence[str] | None = None) -> None:
+    """Put the event's alert in the outbox, for `channels` (default: the source's routing)."""
     if ctx.baseline and not ctx.config.monitor.alert_on_first_check:
         return
-    channels = ctx.config.channels_for(ctx.source, event.kind.value)
+    if channels is None:
+        channels = [c.name for c in ctx.config.channels_for(ctx.source, event.kind.value)]
     if event.archive_path:  # where a reader finds it on this machine, not "STATE/…"
         event = replace(event, archive_path=str(ctx.store.root.resolve() / event.archive_path))
-    alert = notify.render(event, [c.name for c in channels], ctx.now)
+    alert = notify.render(event, channels, ctx.now)
     notify.enqueue(ctx.store, alert, ctx.config)
+
+
+def enqueue_watches(
+    ctx: Context, event: Event, kind: DocKind, record: Briefing, text: Sequence[Paragraph]
+) -> None:
+    """The [[watch]] alerts a new transcript or an edit owes, each to its watch's channels:
+    a new transcript's every mention, an edit's mentions added or removed (watch.py)."""
+    if not ctx.config.watches:
+        return
+    before: tuple[Paragraph, ...] | None = None
+    if event.kind is EventKind.EDITED and event.version > 1:
+        before = from_text(ctx.store.read_version(record, event.version - 1))
+    elif not (
+        event.kind is EventKind.TRANSCRIPT
+        or (event.kind is EventKind.NEW and kind is DocKind.TRANSCRIPT)
+    ):
+        return
+    for watched, channels in watch.events(event, ctx.config.watches, before, text):
+        enqueue(ctx, watched, channels)
 
 
 def recheck_interval(

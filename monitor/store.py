@@ -7,6 +7,8 @@ STATE/
   outbox/<alert-id>.json    alerts not yet delivered to every channel
   status.json               the daemon's view: next checks, failures (`briefing-monitor status`)
   pairs/<source>.json       per pair of briefings in two languages: aligned turns, gaps, alerts
+  search.sqlite             the `search` index (SQLite FTS5): a cache, rebuilt when missing
+  events/<source>.jsonl     every alerted event as worded, newest last (the Atom feeds' source)
   archive/<source>/<YYYY-MM-DD>_<slug>_<id>/
       meta.json             URLs, title, date, first/last seen, versions and their hashes
       v001.txt              normalised text of version 1 (page marks between pages)
@@ -334,7 +336,7 @@ class Store:
     def _refuse_links(self) -> None:
         """The fixed names at the top of the state dir: a link there is refused before a check
         starts (the writes below refuse the rest, and `verify` lists them all)."""
-        for name in ("sources", "http", "outbox", "archive", "status.json"):
+        for name in ("sources", "http", "outbox", "archive", "events", "status.json"):
             if os.path.islink(self.root / name):
                 raise _unsafe(self.root / name)
         for name in ("delivered.log", "digest", "dead"):
@@ -526,6 +528,11 @@ class Store:
     def path(self, briefing: Briefing) -> Path:
         return self.root / briefing.folder
 
+    @property
+    def search_index(self) -> Path:
+        """The full-text index of `search` (search.py writes it: a cache of the archive)."""
+        return self.root / "search.sqlite"
+
     def save_meta(self, briefing: Briefing) -> None:
         """The commit point of a briefing: meta.json names the versions that exist."""
         self._write_json(self.path(briefing) / "meta.json", dataclasses.asdict(briefing))
@@ -625,6 +632,12 @@ class Store:
     def mark_delivered(self, alert_id: str, keep: int = 5000) -> None:
         path = self.outbox / "delivered.log"
         line = f"{alert_id}\t{datetime.now(UTC).isoformat(timespec='seconds')}\n"
+        lines = self._append(path, line)
+        if len(lines) > keep:
+            self.write_file(path, "".join(lines[-keep:]).encode("utf-8"))
+
+    def _append(self, path: Path, line: str) -> list[str]:
+        """Append one line in place (fsynced), and return all the file's lines."""
         with _writing(path, self.root):
             dir_fd = _open_dir(path.parent, self.root, self.mode)
             try:  # appended in place: O_NOFOLLOW, so a link planted there is refused
@@ -633,14 +646,52 @@ class Store:
                 _set_mode(fd, self.mode)
             finally:
                 os.close(dir_fd)
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                line = "\n" + line  # a line torn by a crash stays apart from this one
             with open(fd, "a+", encoding="utf-8") as fh:
                 fh.write(line)
                 fh.flush()
                 os.fsync(fh.fileno())
                 fh.seek(0)
-                lines = fh.read().splitlines(keepends=True)
-        if len(lines) > keep:
+                return fh.read().splitlines(keepends=True)
+
+    # The events log: each alerted event as it was worded, one JSON line, per source. The
+    # archive's Atom feeds are written from it, so rebuilding them gives the same entries.
+    def _events_path(self, source: str) -> Path:
+        return self.root / "events" / f"{_safe_part(source)}.jsonl"
+
+    def log_event(self, source: str, entry: dict[str, Any], keep: int = 500) -> None:
+        """Append an event; past 2 × `keep` lines, the newest `keep` are kept."""
+        path = self._events_path(source)
+        lines = self._append(path, json.dumps(entry, ensure_ascii=False) + "\n")
+        if len(lines) > 2 * keep:
             self.write_file(path, "".join(lines[-keep:]).encode("utf-8"))
+
+    def logged_events(self, source: str | None = None) -> dict[str, list[dict[str, Any]]]:
+        """The events log of each source (or of one), oldest first. A line that cannot be
+        read (torn by a crash mid-append) is skipped."""
+        paths = (
+            [self._events_path(source)]
+            if source
+            else sorted((self.root / "events").glob("*.jsonl"))
+        )
+        out: dict[str, list[dict[str, Any]]] = {}
+        for path in paths:
+            try:
+                lines = path.read_text(encoding="utf-8").splitlines()
+            except FileNotFoundError:
+                continue
+            except (OSError, UnicodeDecodeError) as exc:
+                log.warning("%s: cannot read (%s); its feed is left out", path, exc)
+                continue
+            entries = out.setdefault(path.stem, [])
+            for line in lines:
+                with contextlib.suppress(ValueError):
+                    entry = json.loads(line)
+                    if isinstance(entry, dict):
+                        entries.append(entry)
+        return out
 
     # Digest channels collect rendered alerts here until their digest is due.
     def _digest_path(self, channel: str) -> Path:

@@ -167,7 +167,7 @@ def test_json_webhook_receives_title_and_body(monitor: Monitor) -> None:
     monitor.edit(f"{NIA}_7.html", "30%", "25%")
     monitor.check()
     (msg,) = monitor.receiver.received
-    assert msg["title"].endswith(" — 1 change")
+    assert msg["title"].endswith(" — 1 figure changed (1 change)")
     assert 'page 7, Liu Haitao: "30%" → "25%"' in msg["message"]
 
 

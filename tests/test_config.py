@@ -106,6 +106,7 @@ tags = ["ops"]
         "error",
         "gap",
         "gap-closed",
+        "watch",
     )
     assert cfg.source("mfa").profile == "generic"
 

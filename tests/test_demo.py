@@ -28,9 +28,10 @@ def test_demo_prints_three_alerts_then_one_per_step_of_a_briefings_life(tmp_path
     assert sorted(alerts[:3]) == sorted(
         [
             "[scio] Edited: SCIO briefing on promoting high-quality development: National "
-            "Immigration Administration — 1 change",
+            "Immigration Administration — 1 figure changed (1 change)",
             "[scio] Edited: SCIO press conference on policies supporting scientific and "
-            "technological innovation by enterprises — 5 changes",
+            "technological innovation by enterprises — Q&A removed (Securities Times) "
+            "(5 changes)",
             "[scio] New briefing: SCIO press conference on ensuring a good autumn grain harvest "
             "in 2024 — with its transcript, 435 words",
         ]
@@ -40,7 +41,7 @@ def test_demo_prints_three_alerts_then_one_per_step_of_a_briefings_life(tmp_path
         "[scio] Announced: Notice of SCIO press conference on October 16 (10 a.m.)",
         f"[scio] New briefing: {HEATING} — transcript to follow",
         f"[scio] Transcript published: {HEATING} — 1,268 words",
-        f"[scio] Edited: {HEATING} — 1 change",
+        f"[scio] Edited: {HEATING} — 1 figure changed (1 change)",
     ]
     assert '│ - page 7, Liu Haitao: "30%" → "25%"' in proc.stdout
     assert '│ - page 1, Bai Xuelian: "32,000" → "23,000"' in proc.stdout

@@ -264,7 +264,7 @@ def versions(m: Monitor, bid: str) -> int:
 def assert_one_edit(m: Monitor, target: Target) -> None:
     (msg,) = m.receiver.received
     assert msg["title"].startswith(target.title), msg["title"]
-    assert msg["title"].endswith(" — 1 change"), msg["title"]
+    assert msg["title"].endswith(" — 1 figure changed (1 change)"), msg["title"]
     assert target.change in msg["message"], msg["message"]
 
 

@@ -513,7 +513,7 @@ def test_english_edit_is_reported_with_speakers_and_noise_is_not(
     (msg,) = receiver.received
     assert msg["title"] == (
         "[mfa-en] Edited: Foreign Ministry Spokesperson Geng Shuang's Regular Press "
-        "Conference on May 11, 2018 — 4 changes"
+        "Conference on May 11, 2018 — Q&A removed, 1 figure changed, wording (4 changes)"
     )
     lines = msg["message"]
     assert 'page 1, A: "45th" → "46th"' in lines
@@ -550,7 +550,10 @@ def test_chinese_edit_is_a_short_run_of_characters_with_its_speaker(
     page.edit(answered[0], "")
     assert m.check().count(EventKind.EDITED) == 1
     (msg,) = receiver.received
-    assert msg["title"].startswith("[mfa-zh] Edited: 2020年7月2日外交部发言人赵立坚主持例行记者会")
+    assert msg["title"] == (
+        "[mfa-zh] Edited: 2020年7月2日外交部发言人赵立坚主持例行记者会"
+        " — Q&A removed (ITN&BBC), wording (3 changes)"
+    )
     body = msg["message"]
     assert 'page 1, 赵立坚: "强烈不满" → "严重关切"' in body
     assert 'page 1, 英国独立电视台和英国广播公司记者: paragraph removed: "英国独立电视台' in body

@@ -118,7 +118,9 @@ def test_one_page_site_from_selectors_alone(tmp_path: Path, receiver: Receiver) 
         build_one_page_site(root, shares=9, aid_0301="1,300 tonnes of aid")
         assert m.check().count(EventKind.EDITED) == 1
         (msg,) = receiver.received
-        assert msg["title"] == "[ministry] Edited: Press briefing, 1 March 2025 — 1 change"
+        assert msg["title"] == (
+            "[ministry] Edited: Press briefing, 1 March 2025 — 1 figure changed (1 change)"
+        )
         assert 'page 1, Spokesperson Ana Silva: "1,200" → "1,300"' in msg["message"]
 
 
@@ -191,5 +193,7 @@ def test_multi_page_site_follows_next_links(tmp_path: Path, receiver: Receiver) 
         build_multi_page_site(root, ad="Subscribe today, 60% off", edit=True)
         assert m.check().count(EventKind.EDITED) == 1
         (msg,) = receiver.received
-        assert msg["title"] == "[ministry] Edited: Committee hearing 501 — 1 change"
+        assert msg["title"] == (
+            "[ministry] Edited: Committee hearing 501 — 1 figure changed (1 change)"
+        )
         assert 'page 3, Witness Lee: "3000" → "3500"' in msg["message"]

@@ -65,7 +65,7 @@ def test_one_commit_per_cycle_with_texts_and_meta_only(monitor: Monitor) -> None
     message = log(monitor.store, "-1", "--format=%B")
     assert message.startswith("briefing-monitor: 1 new, 2 edited\n")
     assert "edited scio/117420451 v2: SCIO briefing on promoting high-quality" in message
-    assert "— 1 change" in message and "new scio/117436982 v1: " in message
+    assert "— 1 figure changed (1 change)" in message and "new scio/117436982 v1: " in message
     changed = log(monitor.store, "-1", "--name-only", "--format=").split()
     texts = sorted(Path(f).name for f in changed if not f.endswith("meta.json"))
     assert texts == ["v001.txt", "v002.txt", "v002.txt"]  # the new briefing, the two edits

@@ -97,7 +97,7 @@ def test_a_briefing_is_announced_held_transcribed_and_edited_one_alert_each(
     assert titles[0].endswith(" words") and "Edited" not in titles[0]
     assert m.briefing(pr.LIFECYCLE_ID).kind == "transcript"
 
-    assert at(m, 4) == [f"[scio] Edited: {pr.TITLE} — 1 change"]
+    assert at(m, 4) == [f"[scio] Edited: {pr.TITLE} — 1 figure changed (1 change)"]
     edit = m.receiver.received[0]
     assert edit["type"] == "warning"
     assert f"{pr.EDIT_SPEAKER}:" in edit["message"] and '"30" → "25"' in edit["message"]

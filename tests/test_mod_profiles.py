@@ -214,7 +214,9 @@ def test_turns_and_speakers_carry_across_pages() -> None:
 def test_an_edit_on_page_two_is_alerted_with_its_speaker(room: Monitor) -> None:
     check(room)
     check(room, mr.Variant(edited=True))
-    assert room.receiver.titles() == [f"[mod-zh] Edited: {mr.MONTHLY_TITLE} — 1 change"]
+    assert room.receiver.titles() == [
+        f"[mod-zh] Edited: {mr.MONTHLY_TITLE} — 1 figure changed (1 change)"  # 十二轮 → 十一轮
+    ]
     message = room.receiver.received[0]["message"]
     assert "3 pages" in message and "Speakers: 张晓刚, 记者\n" in message  # not 时间, 发布人
     # Chinese is compared character by character: 十二轮 -> 十一轮 is one character.
@@ -250,7 +252,9 @@ def test_the_generic_profile_reads_the_same_site_from_the_pager_keys(tmp_path: P
         assert set(docs) == {mr.MONTHLY, mr.AUGUST, mr.JULY}
         assert len(docs[mr.MONTHLY].page_urls) == 3
         check(m, mr.Variant(edited=True))
-        assert m.receiver.titles() == [f"[ministry] Edited: {mr.MONTHLY_TITLE} — 1 change"]
+        assert m.receiver.titles() == [
+            f"[ministry] Edited: {mr.MONTHLY_TITLE} — 1 figure changed (1 change)"
+        ]
 
 
 @pytest.mark.parametrize(

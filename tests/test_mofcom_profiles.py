@@ -176,7 +176,7 @@ def test_an_edit_is_alerted_with_its_speaker(
     m.check()
     m.edit(ZH[0].path, "已有30个省份", "已有28个省份")
     m.check()
-    assert receiver.titles() == [f"[mofcom-zh] Edited: {ZH[0].title} — 1 change"]
+    assert receiver.titles() == [f"[mofcom-zh] Edited: {ZH[0].title} — 1 figure changed (1 change)"]
     message = receiver.received[0]["message"]
     assert "何亚东:" in message and "30" in message and "28" in message
 

@@ -16,6 +16,17 @@ hand:
   Russia, Pompeo's DPRK visit, the Wakhan corridor, the Philippines and the BRI, the US-ROK
   drills): every turn matched by order, figures and length alone, nothing missing.
 - 1794266 with the NBC News Q&A deleted from the English: exactly that turn is missing.
+
+and three that once shifted by one turn, read on both pages: each side has every question.
+
+- 1685765 / 1685719 (2019-08-02, Hua Chunying): the English runs the question asked after the
+  conference (fentanyl) into the DPRK answer ("This question was raised after the press
+  conference: …"); the Huang Qi question is in both.
+- 1691074 / 1691020 (2019-08-22, Geng Shuang): likewise "A journalist posed the following
+  question after the press conference: …" (Ebola); Leung Chun-ying's letter is in both.
+- 1765751 / 1765719 (2020-04-03, Hua Chunying): the Chinese numbers the two questions asked
+  after the conference inside one paragraph run ("会后，有记者问及：一、…", "二、…"); the
+  Reuters question on Taiwan and the WHO is in both.
 """
 
 from __future__ import annotations
@@ -35,6 +46,7 @@ from monitor.pairs import (
     compare,
     figures,
     match_briefings,
+    notable_figures,
     resolve_days,
     summary,
     turns,
@@ -124,6 +136,91 @@ def test_figures_read_the_same_in_both_languages() -> None:
         25.0,
         1e6,
     }
+
+
+@pytest.mark.parametrize(
+    ("zh", "en"),
+    [
+        ("八一七公报", "the August 17 Communiqué"),
+        ("百分之百正确", "a hundred per cent right"),
+        ("增长百分之三十", "up 30%"),
+        ("近六成受访企业", "nearly 60% of the companies"),
+        ("两万字", "20,000 words"),
+        ("三千种商品", "3000 items"),
+        ("3万5千多座清真寺", "more than 35,000 mosques"),
+        ("2万多亿美元", "over 2 trillion US dollars"),
+        ("每天有1.5到1.6万人次", "15,000 to 16,000 trips a day"),
+        ("贡献率达７６．２％", "contributed 76.2 percent"),
+        ("83%的企业", "Eighty-three percent of the companies"),
+        ("20亿美元贷款", "a two-billion-dollar loan"),
+        ("50亿美元", "a 5-billion-dollar credit line"),
+        ("近千名外交官", "nearly a thousand diplomats"),
+        ("成千上万家企业", "thousands of companies"),
+        ("数十万人", "hundreds of thousands of people"),
+        ("会议持续了3.5小时", "the meeting lasted three and a half hours"),
+        ("三年半来", "over the past 3.5 years"),
+        ("四分之三的穆斯林", "three-quarters of Muslims"),
+        ("亏损109.8亿元人民币", "lost RMB10.98 billion"),
+        ("第70个年头", "the 70th year"),
+        ("“5.20”讲话", "the May 20 speech"),
+    ],
+)
+def test_a_figure_in_another_form_is_no_gap(zh: str, en: str) -> None:
+    """Each figure a reader would miss on one side is among the figures of the other."""
+    assert notable_figures(zh, "zh") <= figures(en, "en"), (zh, en)
+    assert notable_figures(en, "en") <= figures(zh, "zh"), (zh, en)
+
+
+def test_units_idioms_and_identifiers_are_no_figures() -> None:
+    assert figures("走私冰毒222千克", "zh") == {222.0}  # kilograms, not thousands
+    assert notable_figures("千方百计，千家万户，一成不变", "zh") == frozenset()
+    assert notable_figures("安理会第2216号决议，1267委员会，MH370，5G，PM2.5", "zh") == frozenset()
+    assert notable_figures("Resolution 2216, the 1718 Committee, COVID-19", "en") == frozenset()
+    assert notable_figures("a lie repeated a thousand times", "en") == frozenset()
+    assert notable_figures("100 percent sure", "en") == frozenset()
+
+
+def test_a_question_asked_after_the_conference_is_a_turn_of_its_own() -> None:
+    en = EN + paras(
+        "This question was raised after the press conference: Will the minister sign the 2.5 "
+        "billion euro deal in Rome?",
+        "A: We will release information in due course.",
+    )
+    zh = ZH + paras(
+        "会后，有记者问及：一、部长是否将在罗马签署25亿欧元的协议？",
+        "赵立坚：我们会适时发布消息。",
+        "二、部长是否将访问柏林？",
+        "赵立坚：请你保持关注。",
+    )
+    assert [t.label for t in turns(zh, ZH_TITLE, Names.build())][-2:] == [
+        "after the press conference",
+        "after the press conference",
+    ]
+    c = compare(en, EN_TITLE, zh, ZH_TITLE)
+    assert [(r.left, r.right) for r in c.rows] == [
+        (0, 0),
+        (1, 1),
+        (2, 2),
+        (3, 3),
+        (4, 4),
+        (None, 5),
+    ]
+    heading = paras(
+        "The following questions were raised after the press conference:",
+        "Q: Will the minister visit Rome?",
+        "A: We will release information in due course.",
+    )
+    assert [t.question[:2] for t in turns(EN + heading, EN_TITLE, Names.build())][-1] == (
+        "The following questions were raised after the press conference:",
+        "Q: Will the minister visit Rome?",
+    )
+
+
+def test_a_follow_up_one_side_runs_into_the_exchange_is_no_gap() -> None:
+    en = EN[:3] + paras("Reuters: A quick follow-up: when?", "Zhao Lijian: Soon.") + EN[3:]
+    zh = ZH[:3] + paras("路透社记者追问：什么时候？", "赵立坚：很快。") + ZH[3:]
+    c = compare(en, EN_TITLE, zh, ZH_TITLE)
+    assert [g.kind for g in c.gaps] == []
 
 
 def test_the_same_briefing_has_no_gap() -> None:
@@ -370,3 +467,26 @@ def test_no_gap_from_formatting_alone_on_real_pairs(corpus_pairs) -> None:
         assert [(g.kind, g.lacking, g.who) for g in after.gaps if g.kind != "answer"] == [
             (g.kind, g.lacking, g.who) for g in before.gaps if g.kind != "answer"
         ], e
+
+
+SHIFTED = {
+    # (English, Chinese): the question once reported missing, in the Chinese or the English
+    ("1685765", "1685719"): ("问：据报道，美方对黄琦被判刑表达了关切。", "Q: The US has expressed"),
+    ("1691074", "1691020"): ("问：据报道，英国国会议员称，", "Q: British lawmakers said"),
+    ("1765751", "1765719"): ("路透社记者：中美双方是否讨论过", "Reuters: Are China and the US"),
+}
+
+
+@pytest.mark.parametrize(("pair", "question"), list(SHIFTED.items()))
+def test_no_whole_question_gap_where_the_alignment_once_shifted(
+    corpus_pairs, pair, question
+) -> None:
+    en, zh, paired = corpus_pairs
+    e, z = pair
+    assert paired[e] == z
+    c = compare(en[e].paragraphs, en[e].title, zh[z].paragraphs, zh[z].title)
+    assert [g for g in c.gaps if g.kind in ("question", "opening")] == []
+    assert c.questions("left") == c.questions("right")
+    zh_q, en_q = question
+    row = next(r for r in c.rows if r.right is not None and c.right[r.right].text.startswith(zh_q))
+    assert row.left is not None and c.left[row.left].text.startswith(en_q)

@@ -59,8 +59,9 @@ def test_site_changes_give_one_alert_each_and_none_for_noise(monitor: Monitor) -
     titles = sorted(monitor.receiver.titles())
     assert len(titles) == 3, titles
     assert titles[0].startswith("[scio] Edited: SCIO briefing on promoting high-quality")
-    assert titles[0].endswith(" — 1 change")
+    assert titles[0].endswith(" — 1 figure changed (1 change)")
     assert titles[1].startswith("[scio] Edited: SCIO press conference on policies supporting")
+    assert titles[1].endswith(" — Q&A removed (Securities Times) (5 changes)")
     assert titles[2].startswith("[scio] New briefing: SCIO press conference on ensuring a good")
     nia = next(m for m in monitor.receiver.received if "Immigration" in m["title"])
     assert 'page 7, Liu Haitao: "30%" → "25%"' in nia["message"]

@@ -212,7 +212,7 @@ def test_daemon_alerts_a_new_briefing_and_an_edit_and_status_shows_the_schedule(
         "[scio] Edited",
         "[scio] New briefing",
     ], titles
-    assert any("— 1 change" in t and "Immigration" in t for t in titles)
+    assert any("— 1 figure changed (1 change)" in t and "Immigration" in t for t in titles)
     assert d.stop() == 0
     assert "ERROR" not in d.log() and "Traceback" not in d.log()
 

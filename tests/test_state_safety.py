@@ -300,7 +300,7 @@ def test_a_check_goes_on_around_a_truncated_meta_and_never_writes_into_it(
     assert "1 edited" in out
     assert [m["title"] for m in monitor.receiver.received] == [
         "[scio] Edited: SCIO press conference on foreign trade performance in the first seven "
-        "months of 2024 — 1 change"
+        "months of 2024 — 1 figure changed (1 change)"
     ]
     after = {p.name: p.read_bytes() for p in meta.parent.iterdir() if p.is_file()}
     assert after == before  # no v001 written over, no new meta.json
