@@ -75,6 +75,7 @@ LABELS = {
     EventKind.REMOVED: "Removed",
     EventKind.RESTORED: "Restored",
     EventKind.ERROR: "Error",
+    EventKind.RECOVERED: "Recovered",
     EventKind.GAP: "Gap",
     EventKind.GAP_CLOSED: "Gap closed",
     EventKind.WATCH: "Watch",  # "Watch: <the watch's name>" (label())
@@ -88,6 +89,7 @@ NOTIFY_TYPES = {
     EventKind.REMOVED: "warning",
     EventKind.RESTORED: "info",
     EventKind.ERROR: "failure",
+    EventKind.RECOVERED: "success",
     EventKind.GAP: "warning",
     EventKind.GAP_CLOSED: "info",
     EventKind.WATCH: "info",
@@ -280,6 +282,8 @@ def _note(event: Event) -> str:
         )
     if event.kind is EventKind.ERROR:
         return f"Error: {event.error}"
+    if event.kind is EventKind.RECOVERED:
+        return event.error  # "recovered: the check at … worked; it had failed since …"
     if event.kind in (EventKind.GAP, EventKind.GAP_CLOSED):
         return event.lead  # the missing turns, quoted in their own language
     return ""
@@ -334,45 +338,6 @@ def fields(event: Event, fmt: str, max_changes: int) -> dict[str, str]:
     }
 
 
-def _facts(f: dict[str, str]) -> str:
-    parts = [
-        f"Date: {f['date']}" if f["date"] else "",
-        f"{f['pages']} page{'s' if f['pages'] != '1' else ''}" if f["pages"] else "",
-        f"version {f['version']}" if f["version"] else "",
-    ]
-    return " · ".join(p for p in parts if p)
-
-
-def _default_body(f: dict[str, str], fmt: str) -> str:
-    facts = _facts(f)
-    speakers = f"Speakers: {f['speakers']}" if f["speakers"] else ""
-    changes = f"{f['counts']}:\n{f['changes']}" if f["changes"] else ""
-    archive = f"Archive: {f['archive']}" if f["archive"] else ""
-    if fmt == "html":
-        url = f["url"]
-        url = f'<a href="{url}">{url}</a>' if url.startswith("http") else url
-        blocks = [
-            f"<p><b>{f['title']}</b><br>{url}</p>",
-            f"<p>{facts}</p>" if facts else "",
-            f"<p>{speakers}</p>" if speakers else "",
-            f"<p>{f['note']}</p>" if f["note"] else "",
-            f"<p>{f['counts']}:</p>{f['changes']}" if f["changes"] else "",
-            f"<p>{archive}</p>" if archive else "",
-        ]
-        return "\n".join(b for b in blocks if b)
-    if fmt == "markdown":
-        link = f"[Open the transcript]({f['url']})" if f["url"].startswith("http") else ""
-        full = f"Full diff: {f['archive']}" if f["kind"] == "edited" and f["archive"] else ""
-        blocks = [f"**{f['title']}**", facts, f["note"], f["changes"], link, full]
-        return "\n".join(b for b in blocks if b)
-    blocks = [
-        "\n".join(x for x in (f["title"], f["url"], facts, speakers, f["note"]) if x),
-        changes,
-        archive,
-    ]
-    return "\n\n".join(b for b in blocks if b)
-
-
 def render(
     event: Event, fmt: str, max_changes: int = 25, title_template: str = "", body_template: str = ""
 ) -> Message:
@@ -386,21 +351,31 @@ def render(
     )
     if fmt == "markdown":
         title = _inert(title)
-    body = Template(body_template).safe_substitute(f) if body_template else _default_body(f, fmt)
+    if body_template:
+        body = Template(body_template).safe_substitute(f)
+    else:
+        from . import layout  # it reads this module's helpers: imported when first needed
+
+        body = layout.body(event, fmt, max_changes, f)
     return Message(title=title, body=body, format=fmt, type=NOTIFY_TYPES[event.kind])
 
 
 def digest(messages: Sequence[Message], kinds: Sequence[str], fmt: str) -> Message:
-    """Several alerts as one message (one per check cycle or time window)."""
-    counts: dict[str, int] = {}
-    for k in kinds:
-        counts[k] = counts.get(k, 0) + 1
-    summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
-    title = (
-        f"[briefing-monitor] {len(messages)} alert{'s' if len(messages) != 1 else ''}: {summary}"
-    )
+    """Several alerts as one message (one per check cycle or time window): the subject names
+    the briefings, and each alert is listed once, under its own title."""
+    from . import layout
+
+    n = len(messages)
+    named = "; ".join(clip(m.title.split("] ", 1)[-1], 70) for m in messages[:3])
+    more = f"; and {n - 3} more" if n > 3 else ""
+    title = f"[briefing-monitor] {n} alert{'s' if n != 1 else ''}: {named}{more}"
     if fmt == "html":
-        body = "\n<hr>\n".join(f"<h3>{html.escape(m.title)}</h3>\n{m.body}" for m in messages)
+        sections = [
+            f'<h3 style="margin:16px 0 6px;font-size:17px">{html.escape(m.title)}</h3>\n'
+            + layout.inner(m.body)
+            for m in messages
+        ]
+        body = layout.document(html.escape(title), "\n<hr>\n".join(sections))
     elif fmt == "markdown":
         body = "\n\n".join(f"**{escape(m.title, fmt)}**\n{m.body}" for m in messages)
     else:

@@ -612,6 +612,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     return status.cmd_status(args)
 
 
+def cmd_outbox(args: argparse.Namespace) -> int:
+    from . import outbox
+
+    return outbox.cmd_outbox(args)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import DemoStateInUse, run_demo
 
@@ -734,6 +740,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
     add("run", cmd_run, "run as a daemon: check each source on its schedule until stopped")
     sp = add("status", cmd_status, "per source: last and next check, last error, counts")
+    sp.add_argument("--json", action="store_true")
+    sp = add("outbox", cmd_outbox, "alerts waiting for a channel or dead: list, retry, purge")
+    sp.add_argument("action", nargs="?", choices=["list", "retry", "purge"], default="list")
+    sp.add_argument("alert", nargs="*", help="alert ids (default: all, for retry)")
+    sp.add_argument("--dead", action="store_true", help="the alerts in outbox/dead/")
+    sp.add_argument("--all", action="store_true", help="purge: every alert (waiting, or --dead)")
     sp.add_argument("--json", action="store_true")
     sp = add("history", cmd_history, "list the briefings in the archive")
     sp.add_argument("source", nargs="?")

@@ -21,6 +21,7 @@ EVENT_KINDS = (
     "removed",
     "restored",
     "error",
+    "recovered",
     "gap",
     "gap-closed",
     "watch",
@@ -61,6 +62,11 @@ class MonitorSettings:
     failure_alert_after: int = 3  # failed cycles in a row before one error alert (daemon)
     backoff_cap: int = 3600  # seconds: the longest wait between checks of a failing source
     stop_timeout: int = 75  # seconds the cycle in flight gets to finish on SIGTERM
+    # An undelivered alert is retried after retry_base, doubling per failed try, at most
+    # retry_cap; the daemon retries it then, not at the next check.
+    retry_base: int = 60
+    retry_cap: int = 6 * 3600
+    heartbeat_url: str = ""  # pinged (GET) after each successful cycle; "" = none
     # Bounds on one check of one source: a hostile or broken listing cannot make it endless.
     max_briefings_per_page: int = 200  # briefing links read from one listing page
     max_briefings_per_check: int = 1000  # briefings checked in one check of a source
@@ -300,6 +306,9 @@ def _monitor(data: Mapping[str, Any], path: Path) -> MonitorSettings:
         alert_max_age=parse_duration(
             t.get("alert_max_age", (str, int), d.alert_max_age), path, t.key("alert_max_age")
         ),
+        retry_base=_positive_duration(t, "retry_base", d.retry_base, path),
+        retry_cap=_positive_duration(t, "retry_cap", d.retry_cap, path),
+        heartbeat_url=_heartbeat_url(t),
         max_briefings_per_page=t.positive("max_briefings_per_page", int, d.max_briefings_per_page),
         max_briefings_per_check=t.positive(
             "max_briefings_per_check", int, d.max_briefings_per_check
@@ -312,6 +321,29 @@ def _monitor(data: Mapping[str, Any], path: Path) -> MonitorSettings:
     )
     t.reject_unknown()
     return settings
+
+
+def _positive_duration(t: _Table, key: str, default: int, path: Path) -> int:
+    seconds = parse_duration(t.get(key, (str, int), default), path, t.key(key))
+    if seconds <= 0:
+        raise t.error(key, f"must be a duration of at least 1s, not {seconds}")
+    return seconds
+
+
+def _heartbeat_url(t: _Table) -> str:
+    """An http(s) URL, GET after each good cycle. A local or internal address is allowed: the
+    operator configured it, nothing scraped it (the internal-address guard is for sources)."""
+    url = t.get("heartbeat_url", str, "").strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        raise t.error(
+            "heartbeat_url",
+            "must be an http:// or https:// URL such as https://hc-ping.com/<uuid>; "
+            "leave it out for no heartbeat",
+        )
+    return url
 
 
 def _archive(data: Mapping[str, Any], path: Path) -> ArchiveSettings:

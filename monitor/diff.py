@@ -13,6 +13,7 @@ from diff_match_patch import diff_match_patch
 
 from .fingerprint import to_text
 from .model import Change, ChangeKind, DiffSummary, Paragraph
+from .speakers import label_of
 
 # One token per CJK character (Chinese has no spaces), else words ("22,000", "30%",
 # "high-quality" stay whole), runs of space, and single punctuation marks.
@@ -177,11 +178,18 @@ def align(old: Sequence[Paragraph], new: Sequence[Paragraph]) -> list[tuple[bool
     return out + [(False, pair) for pair in _pair(gone, came)]
 
 
+def _label_only(a: Paragraph | None, b: Paragraph | None) -> bool:
+    """A speaker label alone on its line ("Securities Times:") added or removed: it goes with
+    the turn it opens, so it is never counted or listed as a paragraph of its own."""
+    one = a if b is None else b if a is None else None
+    return one is not None and label_of(one.text)[1]
+
+
 def diff_transcripts(old: Sequence[Paragraph], new: Sequence[Paragraph]) -> DiffSummary:
     changes: list[Change] = []
     counts = {"pa": 0, "pr": 0, "pc": 0, "wa": 0, "wr": 0}
     for same, (a, b) in align(old, new):
-        if same:
+        if same or _label_only(a, b):
             continue
         if a is not None and b is not None:
             found, wa, wr = _word_changes(a, b)

@@ -81,6 +81,11 @@ def _asker(label: str | None) -> tuple[bool, str]:
     return False, ""
 
 
+def asks(label: str | None) -> bool:
+    """Whether a speaker label is one that puts questions (an outlet, "Q"), not an official's."""
+    return _asker(label)[0]
+
+
 @dataclass(frozen=True)
 class _Turn:
     outlet: str

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from . import alerts
+from . import alerts, layout
 from .model import Alert, EventKind
 from .store import Store
 
@@ -62,7 +62,7 @@ def entry(alert: Alert, root: Path) -> dict[str, Any]:
         "folder": folder,
         "title": text.title,
         "text": text.body,
-        "html": html.body,
+        "html": layout.inner(html.body),  # a fragment: the entry has its own title
     }
 
 

@@ -120,6 +120,7 @@ class EventKind(StrEnum):
     REMOVED = "removed"
     RESTORED = "restored"
     ERROR = "error"
+    RECOVERED = "recovered"  # a source that failed (and was alerted) works again
     GAP = "gap"  # one language's transcript lacks what the other's has (pairs.py)
     GAP_CLOSED = "gap-closed"  # ... and an edit has filled it in
     WATCH = "watch"  # a [[watch]] term in a new transcript, or added or removed by an edit
@@ -188,6 +189,8 @@ class Event:
     sequence: int = 0
     hashes: tuple[str, ...] = ()
     watch: WatchFinding | None = None  # a `watch` event's term and the passages it quotes
+    page_urls: tuple[str, ...] = ()  # the transcript's pages: an alert links the changed one
+    archive_page: str = ""  # the briefing's archive page: a URL under [archive] base_url, or a file
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ _apprise_log.setLevel(logging.DEBUG)
 _apprise_log.propagate = False
 _apprise_log.addHandler(logging.NullHandler())
 
-RETRY_BASE = timedelta(minutes=1)
+RETRY_BASE = timedelta(minutes=1)  # [monitor] retry_base and retry_cap set them
 RETRY_CAP = timedelta(hours=6)
 _NOTIFY_TYPES = {
     "info": apprise.NotifyType.INFO,
@@ -333,21 +333,92 @@ async def send_one(url: str, message: alerts.Message) -> tuple[bool, str]:
     return False, f"delivery failed: {why}" if why else f"delivery failed ({status})"
 
 
+# -- what is due: pure decisions on the outbox's items ------------------------------------
+
+
+def retry_delay(tries: int, base: timedelta = RETRY_BASE, cap: timedelta = RETRY_CAP) -> timedelta:
+    """The wait after the `tries`-th failed delivery to one target: base, doubling, at most cap."""
+    return min(base * 2 ** min(max(tries - 1, 0), 32), cap)
+
+
+def _when(stamp: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(stamp) if stamp else None
+    except ValueError:
+        return None
+
+
+def is_due(item: dict[str, Any], target: str, now: datetime) -> bool:
+    """A target is due when it has no next try yet, or that time has come."""
+    due = _when(item.get("next_try", {}).get(target, ""))
+    return due is None or due <= now
+
+
+def next_due(items: Sequence[dict[str, Any]]) -> datetime | None:
+    """When the earliest waiting target of the outbox is due (None: nothing waits); a target
+    never tried is due at its alert's creation."""
+    times = [
+        _when(item.get("next_try", {}).get(t, "")) or _when(item.get("created_at", ""))
+        for item in items
+        for t in item.get("pending", ())
+    ]
+    return min((t for t in times if t is not None), default=None)
+
+
+def waiting(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per target still waiting: the alert, its channel target (`hook#0`, never a URL),
+    the tries so far, the next try and the last error (Apprise's reason, already masked)."""
+    return [
+        {
+            "alert_id": item["alert_id"],
+            "source": item.get("source", ""),
+            "kind": item.get("kind", ""),
+            "created_at": item.get("created_at", ""),
+            "channel": target,
+            "attempts": item.get("attempts", {}).get(target, 0),
+            "next_try": item.get("next_try", {}).get(target) or None,
+            "last_error": item.get("errors", {}).get(target, ""),
+        }
+        for item in items
+        for target in item.get("pending", ())
+    ]
+
+
+def _age_start(item: dict[str, Any]) -> datetime:
+    """An alert's age counts from its creation, or from when `outbox retry --dead` revived it."""
+    return datetime.fromisoformat(item.get("revived_at") or item["created_at"])
+
+
+def revive(item: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A dead alert back in the outbox: every target it still owes due now, tries counted anew."""
+    fresh = {k: v for k, v in item.items() if k != "dead_reason"}
+    fresh.update(attempts={}, next_try={}, revived_at=now.isoformat(timespec="seconds"))
+    return fresh
+
+
 async def deliver(
-    store: Store, config: Config, now: datetime, force: bool = False
+    store: Store,
+    config: Config,
+    now: datetime,
+    force: bool = False,
+    only: Sequence[str] = (),
 ) -> tuple[int, int]:
-    """Try every due target of every alert in the outbox: (sent, failed) deliveries."""
+    """Try every due target of every alert in the outbox (with `force`, every target; with
+    `only`, those alerts only): (sent, failed) deliveries."""
     flush_digests(store, config, now)
     by_name = {c.name: c for c in config.channels}
     sent = failed = 0
     max_age = timedelta(seconds=config.monitor.alert_max_age)
+    base = timedelta(seconds=config.monitor.retry_base)
+    cap = timedelta(seconds=config.monitor.retry_cap)
     for item in store.outbox_items():
+        if only and item["alert_id"] not in only:
+            continue
         if store.was_delivered(item["alert_id"]):  # a crash came between ledger and unlink
             store.drop_alert(item["alert_id"])
             continue
         for target in list(item["pending"]):
-            due = item["next_try"].get(target, "")
-            if due and due > now.isoformat() and not force:
+            if not force and not is_due(item, target, now):
                 continue
             name, _, idx = target.partition("#")
             channel = by_name.get(name)
@@ -371,7 +442,7 @@ async def deliver(
                 failed += 1
                 tries = item["attempts"][target] = item["attempts"].get(target, 0) + 1
                 item["errors"][target] = reason
-                delay = min(RETRY_BASE * 2 ** (tries - 1), RETRY_CAP)
+                delay = retry_delay(tries, base, cap)
                 item["next_try"][target] = (now + delay).isoformat()
                 log.warning(
                     "alert %s to %s failed: %s; retry after %s",
@@ -382,8 +453,7 @@ async def deliver(
                 )
             # Book each delivery at once, so a crash resends at most this one target.
             _save(store, item)
-        created = datetime.fromisoformat(item["created_at"])
-        if item["pending"] and now - created > max_age:
+        if item["pending"] and now - _age_start(item) > max_age:
             reasons = "; ".join(f"{t}: {r}" for t, r in item["errors"].items())
             store.bury_alert(item, reasons or "undeliverable")
             log.error(

@@ -9,6 +9,8 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from pathlib import Path, PurePosixPath
+from urllib.parse import quote
 
 from . import notify, watch
 from .config import OPTIONAL_DOCUMENTS, Config, SourceConfig
@@ -198,6 +200,7 @@ def record_reading(
         words=reading.words if decision.kind is not EventKind.EDITED else 0,
         sequence=record.events,
         hashes=tuple(v.sha256 for v in record.versions[-2:]),
+        page_urls=t.page_urls,
     )
     if parent is not None:  # the briefing's alert: its title, its handle
         event = replace(
@@ -413,6 +416,16 @@ def removal_signal(ctx: Context, record: Briefing, reason: str) -> Event:
     return event
 
 
+def archive_page(base_url: str, root: Path, event: Event) -> str:
+    """The briefing's page of the static archive (archive_html): a URL under [archive]
+    base_url when a web server publishes it, else the file, at the event's version."""
+    rel = PurePosixPath(event.archive_path, "index.html")
+    anchor = f"#edit-v{event.version}" if event.kind is EventKind.EDITED else ""
+    if base_url and rel.parts[:1] == ("archive",):
+        return base_url + quote(str(rel.relative_to("archive"))) + anchor
+    return str(root.resolve() / rel) + anchor
+
+
 def enqueue(ctx: Context, event: Event, channels: Sequence[str] | None = None) -> None:
     """Put the event's alert in the outbox, for `channels` (default: the source's routing)."""
     if ctx.baseline and not ctx.config.monitor.alert_on_first_check:
@@ -420,7 +433,9 @@ def enqueue(ctx: Context, event: Event, channels: Sequence[str] | None = None) -
     if channels is None:
         channels = [c.name for c in ctx.config.channels_for(ctx.source, event.kind.value)]
     if event.archive_path:  # where a reader finds it on this machine, not "STATE/…"
-        event = replace(event, archive_path=str(ctx.store.root.resolve() / event.archive_path))
+        page = archive_page(ctx.config.archive.base_url, ctx.store.root, event)
+        folder = str(ctx.store.root.resolve() / event.archive_path)
+        event = replace(event, archive_path=folder, archive_page=page)
     alert = notify.render(event, channels, ctx.now)
     notify.enqueue(ctx.store, alert, ctx.config)
 

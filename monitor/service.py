@@ -18,7 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from . import config as config_mod
-from . import notify
+from . import heartbeat, notify
 from .config import Config, ConfigError, SourceConfig
 from .cycle import run_check
 from .model import CycleReport, Event, EventKind
@@ -32,6 +32,7 @@ from .store import Store, StoreCorrupt
 log = logging.getLogger(__name__)
 
 JOB_PREFIX = "source:"  # job ids are fixed: "source:<name>"
+OUTBOX_JOB = "outbox"  # the retry of undelivered alerts, at the earliest one's next try
 MAX_JITTER = 60.0  # seconds; a tenth of the interval below 10 minutes
 
 
@@ -84,6 +85,7 @@ class Daemon:
         self._cycle_lock = asyncio.Lock()
         self._stop = asyncio.Event()
         self._signals = 0
+        self._pings: set[asyncio.Task[None]] = set()  # heartbeats in flight, off the cycle
 
     # -- life cycle ------------------------------------------------------------------------
     async def run(self) -> int:
@@ -94,6 +96,7 @@ class Daemon:
         self._restore_health()
         self.scheduler.start()  # inside the running loop: APScheduler 3.11 takes that loop
         self._schedule()
+        self._schedule_outbox()
         every = self.notifier.watchdog_interval
         watchdog = asyncio.create_task(self._watchdog(every)) if every else None
         self._write_status()
@@ -169,6 +172,7 @@ class Daemon:
             return
         self.config = new
         self._schedule()
+        self._schedule_outbox()
         self._write_status()
         self.notifier.status(self.status_line())
         log.info("reload: %s: %d sources", self.config_path, len(new.sources))
@@ -207,6 +211,50 @@ class Daemon:
                     next_run_time=min(job.next_run_time or soonest, soonest),
                 )
                 log.info("source %s: now every %ds", source.name, source.interval)
+
+    def _schedule_outbox(self) -> None:
+        """One job at the next try of the earliest waiting alert, whatever the check schedule:
+        a receiver that is back gets its alerts at their backoff time, not at the next check."""
+        try:
+            due = notify.next_due(self.store.outbox_items())
+        except StoreCorrupt:
+            due = None
+        job = self.scheduler.get_job(OUTBOX_JOB)
+        if due is None:
+            if job:
+                job.remove()
+            return
+        when = max(due, _now())
+        if job:
+            job.modify(next_run_time=when)
+            return
+        self.scheduler.add_job(
+            self._retry_job,
+            "date",
+            run_date=when,
+            id=OUTBOX_JOB,
+            name="retry undelivered alerts",
+            max_instances=1,
+            misfire_grace_time=None,  # late (a cycle held the lock) is still worth running
+        )
+
+    async def _retry_job(self) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._inflight.add(task)
+        try:
+            async with self._cycle_lock:
+                if self._stop.is_set():
+                    return
+                sent, failed = await notify.deliver(self.store, self.config, _now())
+                if sent or failed:
+                    log.info("outbox: %d sent, %d failed on retry", sent, failed)
+                self._schedule_outbox()
+                self._write_status()
+        except asyncio.CancelledError:
+            log.warning("outbox: retry cancelled at shutdown")
+        finally:
+            self._inflight.discard(task)
 
     def _first_run(self, source: SourceConfig) -> datetime:
         """Now, unless the last check (by an earlier daemon) was recent: a daemon restarted in
@@ -263,10 +311,29 @@ class Daemon:
             self._log_report(report)
         if queued:
             await notify.deliver(self.store, config, _now())
+        if not failed and config.monitor.heartbeat_url:
+            self._beat(config.monitor)
+        self._schedule_outbox()
         self.last_cycle = _now()
         self.counts[name] = self._count(name)
         self._write_status()
         self.notifier.status(self.status_line())
+
+    def _beat(self, settings: config_mod.MonitorSettings) -> None:
+        """Ping the heartbeat URL in a task of its own: a slow healthcheck service never holds
+        up the loop or the next cycle; only its scheme and host reach the log."""
+
+        async def ping() -> None:
+            url = settings.heartbeat_url
+            why = await heartbeat.ping(url, settings.user_agent, min(settings.timeout, 10.0))
+            if why:
+                log.warning("heartbeat to %s failed: %s", heartbeat.shown(url), why)
+            else:
+                log.debug("heartbeat sent to %s", heartbeat.shown(url))
+
+        task = asyncio.create_task(ping())
+        self._pings.add(task)
+        task.add_done_callback(self._pings.discard)
 
     def _failed(self, source: SourceConfig, started: datetime, reason: str) -> bool:
         h = self.health[source.name]
@@ -308,20 +375,33 @@ class Daemon:
                 f"works again after {h.failures} failed checks",
                 f"recovered: the check at {_iso(_now())} worked; it had failed since {h.since}",
                 logging.INFO,
+                EventKind.RECOVERED,
             )
         self.health[source.name] = Health()
         return queued
 
     def _operator_alert(
-        self, source: SourceConfig, key: str, title: str, text: str, level: int = logging.WARNING
+        self,
+        source: SourceConfig,
+        key: str,
+        title: str,
+        text: str,
+        level: int = logging.WARNING,
+        kind: EventKind = EventKind.ERROR,
     ) -> bool:
-        """An ERROR event about the source itself, through the normal outbox."""
-        channels = self.config.channels_for(source, EventKind.ERROR.value)
+        """An ERROR (or RECOVERED) event about the source itself, through the normal outbox. A
+        channel told of the outage (it takes `error`) also gets the `recovered` note closing it."""
+        kinds = {EventKind.ERROR.value, kind.value}
+        channels = tuple(
+            c
+            for c in self.config.channels
+            if any(c in self.config.channels_for(source, k) for k in kinds)
+        )
         if not channels:
-            log.warning("source %s: %s; no channel takes error alerts", source.name, title)
+            log.warning("source %s: %s; no channel takes %s alerts", source.name, title, kind.value)
             return False
         event = Event(
-            EventKind.ERROR,
+            kind,
             source.name,
             key,
             source.index_url,
@@ -330,7 +410,14 @@ class Daemon:
         )
         alert = notify.render(event, [c.name for c in channels], _now())
         notify.enqueue(self.store, alert, self.config)
-        log.log(level, "source %s: %s; error alert %s queued", source.name, title, alert.alert_id)
+        log.log(
+            level,
+            "source %s: %s; %s alert %s queued",
+            source.name,
+            title,
+            kind.value,
+            alert.alert_id,
+        )
         return True
 
     def _log_report(self, r: CycleReport) -> None:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from . import config as config_mod
+from . import notify
 from .config import Config
 from .store import Store, StoreCorrupt
 
@@ -83,7 +84,9 @@ def collect_status(
         "last_cycle": None,
         "config": str(config.path),
         "state_dir": str(store.root),
-        "outbox": len(store.outbox_items()),
+        "outbox": len(waiting := store.outbox_items()),
+        "waiting": notify.waiting(waiting),
+        "dead": len(store.dead_items()),
         "sources": rows,
     }
 
@@ -144,9 +147,33 @@ def format_status(status: Mapping[str, Any]) -> str:
         for s in status["sources"]
         if s.get("fault")
     ]
-    n = status["outbox"]
-    tail = f"outbox: {n} alert{'s' * (n != 1)} waiting; state in {status['state_dir']}"
-    return "\n".join([head, _table(rows), *faults, tail])
+    n, dead = status["outbox"], status.get("dead", 0)
+    tail = (
+        f"outbox: {n} alert{'s' * (n != 1)} waiting"
+        + (f", {dead} dead (see `briefing-monitor outbox`)" if dead else "")
+        + f"; state in {status['state_dir']}"
+    )
+    return "\n".join([head, _table(rows), *faults, tail, *waiting_lines(status.get("waiting", []))])
+
+
+def waiting_lines(waiting: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Each waiting alert: its channel target, tries, next try and last error (masked)."""
+    from .cli import _table
+
+    if not waiting:
+        return []
+    rows: list[tuple[str, ...]] = [("  ALERT", "CHANNEL", "TRIES", "NEXT TRY", "LAST ERROR")]
+    for w in waiting:
+        rows.append(
+            (
+                "  " + w["alert_id"],
+                w["channel"],
+                str(w["attempts"]),
+                local(w["next_try"]) if w["next_try"] else "now",
+                w["last_error"] or "-",
+            )
+        )
+    return [_table(rows)]
 
 
 # -- commands ---------------------------------------------------------------------------------

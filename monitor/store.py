@@ -717,6 +717,20 @@ class Store:
         )
         self.drop_alert(item["alert_id"])
 
+    def dead_items(self) -> list[dict[str, Any]]:
+        """The alerts in outbox/dead/, oldest first (an unreadable file is skipped)."""
+        items = []
+        for path in sorted((self.outbox / "dead").glob("*.json")):
+            with contextlib.suppress(StoreCorrupt):
+                items.append(read_json(path))
+        return sorted(items, key=lambda a: (a.get("created_at", ""), a.get("alert_id", "")))
+
+    def drop_dead(self, alert_id: str) -> None:
+        path = self.outbox / "dead" / f"{_safe_part(alert_id)}.json"
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            _fsync_dir(path.parent)
+
 
 # A damaged meta.json is still json.dumps(indent=2) output: each top-level field on a line of
 # its own, each version an object at four spaces. What is complete can be read back.

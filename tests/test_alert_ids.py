@@ -74,4 +74,4 @@ def test_a_real_edit_after_a_crashed_phantom_one_is_alerted(
     monitor.check()
     titles = monitor.receiver.titles()
     assert len(titles) == 1 and titles[0].startswith("[scio] Edited: "), titles
-    assert '"35%"' in monitor.receiver.received[0]["message"]
+    assert "[-30%-] {+35%+}" in monitor.receiver.received[0]["message"]

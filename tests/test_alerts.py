@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import re
 import socket
 import subprocess
 import sys
@@ -112,9 +113,12 @@ def test_email_alert_has_both_parts_escapes_page_text_and_lists_the_change(
     assert "page 7, Liu Haitao" in plain and "30%" in plain
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert 'href="http://evil.example/"' not in html and "&lt;a href=" in html
-    assert "<del>30%</del>" in html and "<ins>25%" in html
+    assert '<meta charset="utf-8">' in html and html.rstrip().endswith("</html>")
+    assert re.search(r'<del style="[^"]*line-through[^"]*">30%</del>', html)
+    assert re.search(r'<ins style="[^"]*color:#0d6b2f[^"]*">25%', html)
     assert "page 7, Liu Haitao" in html
-    assert "v002.diff" in html  # how to open the full diff
+    assert "_7.html" in html  # the page of the change, not page 1
+    assert "index.html#edit-v2" in html  # the briefing's archive page, at this edit
 
 
 def test_mattermost_webhook_gets_a_short_markdown_message(
@@ -130,10 +134,10 @@ def test_mattermost_webhook_gets_a_short_markdown_message(
     (payload,) = receiver.received
     text = payload["text"]
     assert "Edited: SCIO briefing on promoting high-quality development" in text
-    assert "page 7, Liu Haitao: ~30%~ → *25%*" in text
-    assert "[Open the transcript](http://127.0.0.1:" in text
+    assert "_page 7, Liu Haitao_\n> …number of people caught fell by ~30%~ *25%*" in text
+    assert "[Open page 7 of the transcript](http://127.0.0.1:" in text
     root = alerts.escape(str(m.store.root.resolve()), "markdown")  # the real path, not STATE/
-    assert f"Full diff: {root}/archive/scio/2024-09-11\\_scio-briefing" in text  # \_ shows as _
+    assert f"Archive: {root}/archive/scio/2024-09-11\\_scio-briefing" in text  # \_ shows as _
 
 
 def test_chat_message_truncates_long_change_lists(
@@ -152,14 +156,13 @@ def test_chat_message_truncates_long_change_lists(
         m.edit(f"{NIA}_{n}.html", " the ", " THE ", count=4)
     m.check()
     text = receiver.received[0]["text"]
-    assert text.count("• page ") == 5
+    assert text.count("\n> ") == 5
     root = m.store.root.resolve()
-    assert (
-        f"• … and 35 more changes, see {alerts.escape(str(root), 'markdown')}/archive/scio/" in text
-    )
+    assert "… and 35 more changes in the archive" in text
+    assert f"Archive: {alerts.escape(str(root), 'markdown')}/archive/scio/" in text
     html = mailbox.messages[0].get_body(("html",)).get_content()
-    assert html.count("<li>") == 26  # 25 changes and the "… and N more" line
-    assert f"more changes, see {root}/archive/scio/" in html
+    assert html.count("</del>") == 25 and "… and 15 more changes in the archive" in html
+    assert f"Archive: {root}/archive/scio/" in html
 
 
 def test_json_webhook_receives_title_and_body(monitor: Monitor) -> None:
@@ -168,7 +171,9 @@ def test_json_webhook_receives_title_and_body(monitor: Monitor) -> None:
     monitor.check()
     (msg,) = monitor.receiver.received
     assert msg["title"].endswith(" — 1 figure changed (1 change)")
-    assert 'page 7, Liu Haitao: "30%" → "25%"' in msg["message"]
+    assert (
+        "page 7, Liu Haitao:\n  …number of people caught fell by [-30%-] {+25%+}" in msg["message"]
+    )
 
 
 def test_smtp_down_for_two_cycles_then_back_delivers_once(
@@ -262,7 +267,9 @@ def test_digest_channel_gets_one_message_per_cycle(tmp_path, site, site_dir, rec
     m.apply_after()
     m.check()
     (msg,) = receiver.received
-    assert msg["title"] == "[briefing-monitor] 3 alerts: 2 edited, 1 new"
+    title = msg["title"]  # names the briefings, each once
+    assert title.startswith("[briefing-monitor] 3 alerts: ")  # in the order they came
+    assert title.count("Edited: ") == 2 and title.count("New briefing: SCIO press") == 1
     assert msg["message"].count("== [scio] ") == 3
     m.check()
     assert receiver.received == []

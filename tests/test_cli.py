@@ -171,8 +171,15 @@ def test_diff_json_gives_one_change(edited: Checked, capsys) -> None:
 def test_diff_of_a_removed_block_names_the_speakers(edited: Checked, capsys) -> None:
     code, out, _err = run(edited.monitor, capsys, "diff", "scio/117265318")
     assert code == 0
-    assert '  page 2, Securities Times: paragraph removed: "Securities Times:"' in out
-    assert '  page 2, Lu Jiaming: paragraph removed: "Lu Jiaming:"' in out
+    # The labels alone on their lines are not changes of their own: each paragraph is listed
+    # under its speaker, with what it said.
+    assert ": version 1 → 2, 3 changes\n" in out
+    assert (
+        '  page 2, Securities Times: paragraph removed: "What tax support is included in the'
+    ) in out
+    assert '  page 2, Lu Jiaming: paragraph removed: "Thank you. The package keeps' in out
+    assert '  page 2, Lu Jiaming: paragraph removed: "We estimate that, together' in out
+    assert "-Securities Times:\n" in out and "-Lu Jiaming:\n" in out  # the full diff has them
 
 
 def test_show_prints_the_latest_text_with_page_marks(edited: Checked, capsys) -> None:

@@ -104,6 +104,7 @@ tags = ["ops"]
         "removed",
         "restored",
         "error",
+        "recovered",
         "gap",
         "gap-closed",
         "watch",

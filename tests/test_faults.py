@@ -173,7 +173,7 @@ NIA_EDIT = Target(
     f"{NIA}_7.html",
     "30%",
     "25%",
-    'page 7, Liu Haitao: "30%" → "25%"',
+    "page 7, Liu Haitao:\n  …number of people caught fell by [-30%-] {+25%+} compared with",
     "[scio] Edited: SCIO briefing on promoting high-quality development",
 )
 ECON_EDIT = Target(
@@ -181,7 +181,7 @@ ECON_EDIT = Target(
     f"{ECON}_2.html",
     "averaged 5.1%",
     "averaged 5.2%",
-    '"5.1%" → "5.2%"',
+    "page 2, Kang Yiheng:\n  …The surveyed urban unemployment rate averaged [-5.1%-] {+5.2%+},",
     "[scio] Edited: SCIO press conference on national economic performance",
 )
 

@@ -9,6 +9,7 @@ import contextlib
 import html
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
@@ -115,9 +116,12 @@ def test_new_and_edited_entries_carry_the_alert_and_link_its_page(monitor: Monit
     nia = next(e for e in by_kind(path, "edited") if "30%" in e.findtext(f"{A}summary"))
     assert nia.findtext(f"{A}title").startswith("[scio] Edited: ")
     summary = nia.findtext(f"{A}summary")
-    assert 'page 7, Liu Haitao: "30%" → "25%"' in summary
+    assert "page 7, Liu Haitao:\n  …number of people caught fell by [-30%-] {+25%+}" in summary
     content = nia.findtext(f"{A}content")  # the HTML alert, escaped once inside the XML
-    assert nia.find(f"{A}content").get("type") == "html" and "<del>30%</del>" in content
+    assert nia.find(f"{A}content").get("type") == "html" and ">30%</del>" in content
+    assert ">25%</ins>" in content and "Liu Haitao" in content
+    # A fragment, not a whole HTML document (and no head repeating the entry's title).
+    assert not re.search(r"<!DOCTYPE|<html|<head|<body|<title|<!--", content, re.I)
     # Links are relative to the feed and lead to the briefing's page, at the edit.
     nia_page = m.store.path(m.briefing(NIA_ID)) / "index.html"
     href = nia.find(f"{A}link").get("href")

@@ -121,7 +121,8 @@ def test_one_page_site_from_selectors_alone(tmp_path: Path, receiver: Receiver) 
         assert msg["title"] == (
             "[ministry] Edited: Press briefing, 1 March 2025 — 1 figure changed (1 change)"
         )
-        assert 'page 1, Spokesperson Ana Silva: "1,200" → "1,300"' in msg["message"]
+        assert "page 1, Spokesperson Ana Silva:\n  …" in msg["message"]
+        assert "delivered [-1,200-] {+1,300+} tonnes of aid" in msg["message"]
 
 
 # -- a transcript over several pages ------------------------------------------------------
@@ -196,4 +197,7 @@ def test_multi_page_site_follows_next_links(tmp_path: Path, receiver: Receiver) 
         assert msg["title"] == (
             "[ministry] Edited: Committee hearing 501 — 1 figure changed (1 change)"
         )
-        assert 'page 3, Witness Lee: "3000" → "3500"' in msg["message"]
+        assert (
+            "page 3, Witness Lee:\n  …Lee: On item 21 we spent [-3000-] {+3500+} dollars"
+            in (msg["message"])
+        )

@@ -100,7 +100,7 @@ def test_a_briefing_is_announced_held_transcribed_and_edited_one_alert_each(
     assert at(m, 4) == [f"[scio] Edited: {pr.TITLE} — 1 figure changed (1 change)"]
     edit = m.receiver.received[0]
     assert edit["type"] == "warning"
-    assert f"{pr.EDIT_SPEAKER}:" in edit["message"] and '"30" → "25"' in edit["message"]
+    assert f"{pr.EDIT_SPEAKER}:" in edit["message"] and "[-30-] {+25+}" in edit["message"]
     # Photos (a gallery that grew a page) and news items were never tracked.
     ids = {d.briefing_id for d in m.store.documents()}
     assert not ids & {*pr.PHOTO_IDS, *pr.NEWS_IDS, pr.LATE_NEWS_ID}

@@ -218,9 +218,11 @@ def test_an_edit_on_page_two_is_alerted_with_its_speaker(room: Monitor) -> None:
         f"[mod-zh] Edited: {mr.MONTHLY_TITLE} — 1 figure changed (1 change)"  # 十二轮 → 十一轮
     ]
     message = room.receiver.received[0]["message"]
-    assert "3 pages" in message and "Speakers: 张晓刚, 记者\n" in message  # not 时间, 发布人
+    assert "3 pages" in message
+    assert "Officials: 张晓刚\nQuestions from: 记者\n" in message  # not 时间, 发布人
+    assert "时间" not in message and "发布人" not in message
     # Chinese is compared character by character: 十二轮 -> 十一轮 is one character.
-    assert f'- page 2, {mr.EDIT_SPEAKER}: "二" → "一"' in message
+    assert f"page 2, {mr.EDIT_SPEAKER}:\n  …方共举行了十 [-二-] {{+一+}} 轮工作磋商" in message
     check(room, mr.Variant(edited=True))
     assert room.receiver.titles() == []
 

@@ -61,10 +61,13 @@ def test_site_changes_give_one_alert_each_and_none_for_noise(monitor: Monitor) -
     assert titles[0].startswith("[scio] Edited: SCIO briefing on promoting high-quality")
     assert titles[0].endswith(" — 1 figure changed (1 change)")
     assert titles[1].startswith("[scio] Edited: SCIO press conference on policies supporting")
-    assert titles[1].endswith(" — Q&A removed (Securities Times) (5 changes)")
+    # The labels alone on their lines ("Securities Times:") are not changes of their own.
+    assert titles[1].endswith(" — Q&A removed (Securities Times) (3 changes)")
     assert titles[2].startswith("[scio] New briefing: SCIO press conference on ensuring a good")
     nia = next(m for m in monitor.receiver.received if "Immigration" in m["title"])
-    assert 'page 7, Liu Haitao: "30%" → "25%"' in nia["message"]
+    assert (
+        "page 7, Liu Haitao:\n  …number of people caught fell by [-30%-] {+25%+}" in nia["message"]
+    )
     nia_meta = monitor.briefing("117420451")
     diff = (monitor.store.path(nia_meta) / "v002.diff").read_text()
     assert "-" in diff and "+" in diff and "25%" in diff
@@ -77,8 +80,11 @@ def test_dropped_qa_block_is_listed_with_its_speakers(monitor: Monitor) -> None:
     monitor.apply_after()
     monitor.check()
     msg = next(m for m in monitor.receiver.received if "scientific" in m["title"])
-    assert "page 2, Securities Times: paragraph removed" in msg["message"]
-    assert "page 2, Lu Jiaming: paragraph removed" in msg["message"]
+    assert (
+        "page 2: Q&A removed: Securities Times asked, Lu Jiaming answered\n"
+        "  Q: What tax support is included in the package"
+    ) in msg["message"]
+    assert "\n  A: Thank you. The package keeps the policy of additional tax" in msg["message"]
 
 
 def test_edit_on_the_last_page_is_found_and_placed(monitor: Monitor) -> None:
@@ -91,7 +97,8 @@ def test_edit_on_the_last_page_is_found_and_placed(monitor: Monitor) -> None:
     assert report.count(EventKind.EDITED) == 1
     (msg,) = monitor.receiver.received
     assert "page 12" in msg["message"]
-    assert '"the" → "a"' in msg["message"]
+    assert "page 12, Host:\n  …" in msg["message"]
+    assert "[-the-] {+a+}" in msg["message"]
 
 
 def test_added_page_is_an_edit_listing_the_new_paragraphs(monitor: Monitor) -> None:
@@ -112,7 +119,9 @@ def test_added_page_is_an_edit_listing_the_new_paragraphs(monitor: Monitor) -> N
     report = monitor.check()
     assert report.count(EventKind.EDITED) == 1
     (msg,) = monitor.receiver.received
-    assert "page 3, Host: paragraph added" in msg["message"]
+    assert (
+        "page 3: 1 paragraph added (Host)\n  One more question, from the back row, please."
+    ) in msg["message"]
     assert monitor.briefing("117019836").versions[-1].pages == 3
 
 

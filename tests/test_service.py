@@ -244,15 +244,16 @@ def test_daemon_survives_an_outage_without_edit_alerts_and_tells_the_operator_on
     d.wait_for("a clean status", lambda: d.status()["sources"][0]["failures"] == 0)
     titles = receiver.titles()
     assert len(titles) == 2, titles
-    assert re.fullmatch(r"\[scio\] Error: works again after \d+ failed checks", titles[1])
-    assert "recovered" in receiver.received[1]["message"]
+    assert re.fullmatch(r"\[scio\] Recovered: works again after \d+ failed checks", titles[1])
+    assert receiver.received[1]["type"] == "success"
+    assert "recovered: the check at" in receiver.received[1]["message"]
     scio = d.status()["sources"][0]
     assert (scio["briefings"], scio["versions"]) == (6, 6)  # no version out of an error page
     assert d.stop() == 0
     log = d.log()
     assert re.search(r"WARNING source scio: check failed \(2 in a row\): .*HTTP 503", log)
     assert re.search(
-        r"^INFO source scio: works again after \d+ failed checks; error alert", log, re.M
+        r"^INFO source scio: works again after \d+ failed checks; recovered alert", log, re.M
     )
 
 

@@ -99,6 +99,10 @@ def test_untuned_press_room_gives_one_alert_per_real_change(tmp_path: Path, rece
         assert len(titles) == 2, titles  # the removal needs a second check to be sure
         assert titles[0].startswith("[scio] Edited: Press conference number 800001")
         assert titles[1].startswith("[scio] New briefing: Press conference number 800004")
-        assert '"28" → "29"' in " ".join(r["message"] for r in receiver.received)
+        edit = next(r["message"] for r in receiver.received if "800001" in r["title"])
+        assert (
+            "page 4, Spokesperson Wang 1:\n  …of briefing 800001 we discuss item [-28-] {+29+}"
+            in edit
+        )
         m.check()
         assert receiver.titles() == ["[scio] Removed: Press conference number 800002"]

@@ -1,0 +1,244 @@
+"""The daemon's own notes: an undelivered alert retried at its own backoff time (not at the
+next check), `status` listing it with its next try and last error, the `recovered` note, the
+heartbeat, and the `outbox` command."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from conftest import INDEX, Receiver, write_config
+from test_service import Daemon, all_paths, start_daemon, status_in_process  # noqa: F401
+
+from monitor import heartbeat, notify
+from monitor.cli import main
+from monitor.config import ConfigError, load
+from monitor.sitesrv import SiteServer
+from monitor.store import Store
+
+
+class _Ping(BaseHTTPRequestHandler):
+    server: Pings
+
+    def do_GET(self) -> None:  # noqa: N802
+        self.server.pings.append((time.monotonic(), self.path))
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"OK")
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+class Pings(ThreadingHTTPServer):
+    """A healthcheck service on 127.0.0.1: `pings` holds (time, path) of each GET."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Ping)
+        self.pings: list[tuple[float, str]] = []
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}{path}"
+
+
+@pytest.fixture
+def pings() -> Iterator[Pings]:
+    srv = Pings()
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+# -- pure decisions --------------------------------------------------------------------------
+
+
+def test_retry_delay_doubles_from_the_base_up_to_the_cap() -> None:
+    base, cap = timedelta(seconds=1), timedelta(seconds=5)
+    assert [notify.retry_delay(n, base, cap).seconds for n in range(1, 6)] == [1, 2, 4, 5, 5]
+    assert notify.retry_delay(1) == timedelta(minutes=1)  # the defaults
+    assert notify.retry_delay(400) == timedelta(hours=6)
+
+
+def test_the_outbox_is_due_at_its_earliest_next_try() -> None:
+    now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    later, sooner = (now + timedelta(seconds=s) for s in (90, 30))
+    items = [
+        {"alert_id": "a", "created_at": now.isoformat(), "pending": ["hook#0", "mail#0"],
+         "next_try": {"hook#0": later.isoformat(), "mail#0": sooner.isoformat()},
+         "attempts": {"hook#0": 2, "mail#0": 1}, "errors": {"hook#0": "HTTP 500"}},
+        {"alert_id": "b", "created_at": now.isoformat(), "pending": [], "next_try": {}},
+    ]  # fmt: skip
+    assert notify.next_due(items) == sooner
+    assert notify.next_due([items[1]]) is None
+    assert not notify.is_due(items[0], "hook#0", now) and notify.is_due(items[0], "hook#0", later)
+    rows = notify.waiting(items)
+    assert [(r["channel"], r["attempts"], r["last_error"]) for r in rows] == [
+        ("hook#0", 2, "HTTP 500"),
+        ("mail#0", 1, ""),
+    ]
+    revived = notify.revive({**items[0], "dead_reason": "undeliverable"}, later)
+    assert "dead_reason" not in revived and revived["attempts"] == {}
+    assert notify.next_due([revived]) == now  # due at once
+
+
+def test_heartbeat_url_is_checked_and_shown_without_its_secret(tmp_path: Path) -> None:
+    path = write_config(tmp_path / "c.toml", "http://127.0.0.1:9/i.htm", "json://127.0.0.1:9/")
+    assert load(path).monitor.heartbeat_url == ""
+    text = path.read_text()
+    path.write_text(text.replace("[monitor]", '[monitor]\nheartbeat_url = "ftp://x/y"'))
+    with pytest.raises(ConfigError, match="monitor.heartbeat_url"):
+        load(path)
+    path.write_text(text.replace("[monitor]", '[monitor]\nretry_base = "0s"'))
+    with pytest.raises(ConfigError, match="monitor.retry_base"):
+        load(path)
+    path.write_text(
+        text.replace(
+            "[monitor]",
+            '[monitor]\nheartbeat_url = "http://10.0.0.5:8000/ping/s3cret"\nretry_base = "5s"',
+        )
+    )
+    m = load(path).monitor  # an internal address is the operator's choice: allowed
+    assert (m.heartbeat_url, m.retry_base, m.retry_cap) == (
+        "http://10.0.0.5:8000/ping/s3cret",
+        5,
+        21600,
+    )
+    assert heartbeat.shown(m.heartbeat_url) == "http://10.0.0.5:8000/…"
+    assert heartbeat.shown("https://hc-ping.com/") == "https://hc-ping.com"
+
+
+# -- the daemon --------------------------------------------------------------------------------
+
+
+def test_soak_a_failed_delivery_is_retried_on_its_own_backoff_and_status_shows_it(
+    start_daemon: Callable[..., Daemon],  # noqa: F811
+    site: SiteServer,
+    site_dir: Path,
+    receiver: Receiver,
+    pings: Pings,
+    tmp_path: Path,
+) -> None:
+    """Under a minute: checks every 15 s, deliveries retried after 1 s, 2 s, 2 s, ..."""
+    secret = "/ping/0b5e-secret-uuid"
+    config = write_config(
+        tmp_path / "config.toml",
+        site.url(INDEX),
+        receiver.url,
+        extra=(
+            'failure_alert_after = 1\nbackoff_cap = "15s"\nretry_base = "1s"\nretry_cap = "2s"\n'
+            f'heartbeat_url = "{pings.url(secret)}"'
+        ),
+        source_extra='interval = "15s"',
+    )
+    site.faults.update({p: 503 for p in all_paths(site_dir)})  # the site is down
+    receiver.fail_with = 500  # and so is the channel
+    d = start_daemon(env={"BRIEFING_MONITOR_CONFIG": str(config)}, config=config)
+    first = d.wait_for("the failed check", lambda: d.source_state().get("last_check"))
+
+    def waiting() -> list[dict]:
+        return d.status()["waiting"]
+
+    rows = d.wait_for(
+        "two failed tries in status", lambda: [w for w in waiting() if w["attempts"] >= 2]
+    )
+    (row,) = rows
+    assert row["channel"] == "hook#0" and row["kind"] == "error" and row["next_try"]
+    assert "500" in row["last_error"] and "127.0.0.1" not in row["last_error"]
+    code, table = status_in_process(d.config)
+    assert code == 0 and "outbox: 1 alert waiting" in table
+    assert "hook#0" in table and "NEXT TRY" in table and "500" in table
+    assert d.source_state()["last_check"] == first  # retried twice, checked once
+
+    receiver.fail_with = 0  # the channel is back: the next retry (<= 2 s) delivers
+    back = time.monotonic()
+    d.wait_for("the error alert", lambda: receiver.received)
+    assert time.monotonic() - back < 5  # at its backoff, not at the next check (15 s)
+    assert d.source_state()["last_check"] == first
+    assert receiver.titles() == ["[scio] Error: 1 checks in a row failed"]
+    assert receiver.received[0]["type"] == "failure"
+    d.wait_for("an empty outbox in status", lambda: d.status()["outbox"] == 0)
+    assert pings.pings == []  # no heartbeat after a failed check
+
+    site.faults.clear()  # the site is back: the next check works
+    d.wait_for("the recovery note", lambda: len(receiver.received) >= 2, timeout=30)
+    note = receiver.received[1]
+    assert note["title"] == "[scio] Recovered: works again after 1 failed checks"
+    assert note["type"] == "success"
+    d.wait_for("the heartbeat", lambda: pings.pings)
+    assert [p for _, p in pings.pings] == [secret]  # one ping for the one good check
+    assert d.stop() == 0
+    log = d.log()
+    assert "retry after" in log and "outbox: 1 sent" in log
+    assert "secret-uuid" not in log and "Traceback" not in log
+
+
+def test_heartbeat_failure_is_logged_masked_and_does_not_fail_the_cycle(
+    start_daemon: Callable[..., Daemon],  # noqa: F811
+    receiver: Receiver,
+) -> None:
+    d = start_daemon('heartbeat_url = "http://127.0.0.1:9/ping/s3cret-token"')
+    d.wait_for("a failed heartbeat", lambda: "heartbeat to" in d.log())
+    assert "heartbeat to http://127.0.0.1:9/… failed: ConnectError" in d.log()
+    assert d.source_state().get("consecutive_failures", 0) == 0
+    assert d.stop() == 0
+    assert "s3cret" not in d.log()
+
+
+# -- the outbox command ------------------------------------------------------------------------
+
+
+def _outbox(config: Path, *args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["--config", str(config), "outbox", *args])
+    return code, out.getvalue()
+
+
+def test_outbox_lists_retries_resends_dead_alerts_and_purges(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    config = write_config(tmp_path / "c.toml", "http://127.0.0.1:9/i.htm", receiver.url)
+    store = Store(load(config).monitor.state_dir)
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    message = {"title": "[scio] Edited: X", "body": "b", "format": "text", "type": "warning"}
+
+    def item(alert_id: str) -> dict:
+        return {"alert_id": alert_id, "source": "scio", "kind": "edited", "created_at": now,
+                "messages": {"hook#0": message}, "pending": ["hook#0"], "attempts": {"hook#0": 1},
+                "errors": {"hook#0": "delivery failed (HTTP 500)"},
+                "next_try": {"hook#0": "2999-01-01T00:00:00+00:00"}}  # fmt: skip
+
+    store.put_alert(item("a1"))
+    store.put_alert(item("a2"))
+    store.bury_alert(item("d1"), "hook#0: delivery failed (HTTP 500)")
+    code, text = _outbox(config)
+    assert code == 0
+    assert "waiting: 2 alerts" in text and "dead: 1 alert" in text and "d1" in text
+    listing = json.loads(_outbox(config, "--json")[1])
+    assert [w["alert_id"] for w in listing["waiting"]] == ["a1", "a2"]
+    assert listing["dead"][0]["channels"] == ["hook#0"]
+
+    receiver.fail_with = 500
+    code, text = _outbox(config, "retry", "a1")  # now, whatever its next try
+    assert code == 0 and "sent 0, failed 1" in text
+    assert store.outbox_items()[0]["attempts"]["hook#0"] == 2
+    receiver.fail_with = 0
+    assert "sent 1, failed 0" in _outbox(config, "retry", "a1")[1]
+    assert _outbox(config, "retry", "--dead")[1].startswith("sent 1, failed 0")
+    assert store.dead_items() == [] and len(receiver.received) == 2
+    assert main(["--config", str(config), "outbox", "purge"]) == 2  # names or --all
+    assert main(["--config", str(config), "outbox", "retry", "nope"]) == 2
+    assert "purged 1 waiting alert" in _outbox(config, "purge", "--all")[1]
+    assert store.outbox_items() == [] and len(receiver.received) == 2
