@@ -45,7 +45,8 @@ class Edit:
 
 _MEDIA = re.compile(
     r"\b(?:news|daily|times|post|tv|television|radio|agency|press|journal|herald|media|"
-    r"broadcasting|channel|network|service|magazine|review|wire|tribune|telegraph)\b"
+    r"broadcasting|channel|network|service|magazine|review|wire|tribune|telegraph|app|"
+    r"online|weekly|newspaper|gazette|observer|business|cgtn)\b"
     r"|[社报台网刊]$|媒体|电视|广播|通讯",
     re.I,
 )

@@ -139,9 +139,7 @@ def test_json_served_as_text_is_read_too(
     ("lang", "title", "speakers"),
     [
         ("zh", ZH[0].title, "Officials: 何亚东\nQuestions from: 总台央视记者, 路透社记者"),
-        # "CCTV Business" is not yet known as an outlet (pairnames.OUTLETS), so it is listed
-        # with the officials; every speaker is still named, the spokesman first.
-        ("en", EN[0].title, "Officials: He Yadong, CCTV Business\nQuestions from: Reuters"),
+        ("en", EN[0].title, "Officials: He Yadong\nQuestions from: CCTV Business, Reuters"),
     ],
 )
 def test_turns_and_speakers_in_both_languages(
