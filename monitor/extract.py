@@ -13,6 +13,7 @@ from urllib.parse import urljoin
 from bs4 import BeautifulSoup, Tag
 
 from . import speakers
+from .dates import find_date
 from .fingerprint import fold
 from .model import Paragraph, Transcript
 from .profiles import COMMON_DROP, Profile
@@ -54,33 +55,6 @@ _CJK_CHAR = r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef“”‘’]
 _CJK_SEAM = re.compile(rf"(?<={_CJK_CHAR})\s*{_SEP}\s*|\s*{_SEP}\s*(?={_CJK_CHAR})")
 _CUT_TAG = re.compile(r"<(?:[/!?A-Za-z][^<>]*)?\Z")
 _TAG = re.compile(r"<[/!?A-Za-z][^>]*>")  # a tag, comment or declaration
-_MONTHS = {
-    m: i
-    for i, m in enumerate(
-        (
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-        ),
-        1,
-    )
-}
-_DATE_PATTERNS = (
-    (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"), "ymd"),
-    (re.compile(r"(\d{4})年\s*(\d{1,2})月\s*(\d{1,2})日"), "ymd"),
-    (re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})"), "ymd"),
-    (re.compile(r"([A-Z][a-z]{2,8})\.? ?(\d{1,2}), ?(\d{4})"), "mdy"),  # also "June11, 2018"
-    (re.compile(r"(\d{1,2}) ([A-Z][a-z]{2,8}) (\d{4})"), "dmy"),
-)
 
 
 # Bumped whenever extraction or normalisation changes what a page reads as: a stored version
@@ -113,26 +87,6 @@ def parse(html: str) -> BeautifulSoup:
     # Always text, never bytes: lxml given raw GB bytes can silently return an empty tree.
     # A page cut off inside a tag ("...</p>\n<", "<str") would leave that stub as text.
     return BeautifulSoup(_CUT_TAG.sub("", html), "lxml")
-
-
-def find_date(text: str) -> str | None:
-    for pattern, order in _DATE_PATTERNS:
-        for m in pattern.finditer(text):
-            a, b, c = m.groups()
-            if order == "ymd":
-                y, mo, d = int(a), int(b), int(c)
-            elif order == "mdy":
-                mo, d, y = _MONTHS.get(a.lower(), 0) or _month_abbr(a), int(b), int(c)
-            else:
-                d, mo, y = int(a), _MONTHS.get(b.lower(), 0) or _month_abbr(b), int(c)
-            if 1990 <= y <= 2100 and 1 <= mo <= 12 and 1 <= d <= 31:
-                return f"{y:04d}-{mo:02d}-{d:02d}"
-    return None
-
-
-def _month_abbr(word: str) -> int:
-    word = word.lower()[:3]
-    return next((i for name, i in _MONTHS.items() if name.startswith(word)), 0)
 
 
 # A plain `tag`, `#id`, `.class` or `tag.class` selector is matched here in Python over one

@@ -15,28 +15,13 @@ from datetime import date
 from statistics import median
 
 from . import pairnames
+from .dates import MONTHS as _MONTHS
 from .model import Paragraph
 from .speakers import label_of
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9&.-]*[A-Za-z0-9]")
 _EN_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.,%-]*")
-_MONTHS = tuple(
-    [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ]
-)
 _MONTH_DAY = re.compile(rf"\b({'|'.join(m.capitalize() for m in _MONTHS)})\s*(\d{{1,2}})\b")
 _ISO_IN_TITLE = re.compile(
     r"(\d{4})年(\d{1,2})月(\d{1,2})日|\b([A-Z][a-z]+)\s*(\d{1,2}),\s*(\d{4})"
