@@ -10,6 +10,7 @@ import logging
 import math
 import os
 import signal
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -239,6 +240,18 @@ class Daemon:
         )
 
     async def _retry_job(self) -> None:
+        await self._alone(self._retry, "outbox: retry")
+
+    async def _retry(self) -> None:
+        sent, failed = await notify.deliver(self.store, self.config, _now())
+        if sent or failed:
+            log.info("outbox: %d sent, %d failed on retry", sent, failed)
+        self._schedule_outbox()
+        self._write_status()
+
+    async def _alone(self, work: Callable[[], Awaitable[None]], what: str) -> None:
+        """One job's work: under the cycle lock (never two at once), tracked so a stop can
+        wait for it, and never begun once a stop was asked for."""
         task = asyncio.current_task()
         assert task is not None
         self._inflight.add(task)
@@ -246,13 +259,10 @@ class Daemon:
             async with self._cycle_lock:
                 if self._stop.is_set():
                     return
-                sent, failed = await notify.deliver(self.store, self.config, _now())
-                if sent or failed:
-                    log.info("outbox: %d sent, %d failed on retry", sent, failed)
-                self._schedule_outbox()
-                self._write_status()
+                await work()
         except asyncio.CancelledError:
-            log.warning("outbox: retry cancelled at shutdown")
+            # Every write is atomic and meta.json commits a version: what is done stands.
+            log.warning("%s cancelled at shutdown", what)
         finally:
             self._inflight.discard(task)
 
@@ -276,19 +286,7 @@ class Daemon:
 
     # -- one job run -----------------------------------------------------------------------
     async def _job(self, name: str) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._inflight.add(task)
-        try:
-            async with self._cycle_lock:
-                if self._stop.is_set():
-                    return
-                await self._cycle(name)
-        except asyncio.CancelledError:
-            # Every write is atomic and meta.json commits a version: what is done stands.
-            log.warning("source %s: cycle cancelled at shutdown", name)
-        finally:
-            self._inflight.discard(task)
+        await self._alone(lambda: self._cycle(name), f"source {name}: cycle")
 
     async def _cycle(self, name: str) -> None:
         config = self.config
