@@ -1,28 +1,34 @@
 """The cost of watching a lot, measured in one run so the ratios hold on a noisy machine.
 
-    python bench/bench.py [--briefings 1000] [--rounds 3] [--quick] [--no-urlwatch]
+    python bench/bench.py [--briefings 1000] [--rounds 3] [--quick] [--no-urlwatch] [--json F]
 
-It generates a press room of N briefings in the SCIO layout (1 to 12 pages each, ~2 KB of
-text per page plus the real page chrome), serves it from a separate process (keep-alive,
-ETag, Last-Modified, 304; its ceiling is measured with a bare client first), and runs
-`briefing-monitor check` in a child process per phase, measuring wall time, CPU time (user +
-system, from wait4) and peak RSS of that child:
+It generates a press room of N briefings (bench/pressroom.py: the SCIO layout, 1 to 12 pages
+each), serves it from a separate process (keep-alive, ETag, Last-Modified, 304; its ceiling
+is measured with a bare client first), and runs `briefing-monitor check` in a child process
+per phase (through bench/lagrun.py, which also samples the event loop's lag), measuring wall
+time, CPU time (user + system, from wait4), peak RSS and the loop's worst lag of that child:
 
-  baseline  every briefing new (one round: it needs an empty state)
+  baseline  every briefing new (one round: it needs an empty state). Above
+            --real-baseline-max briefings (1,000) the state is written directly in the
+            store's format instead (bench/archive_gen.py), checked file by file against a
+            real baseline of the first briefings
+  idle      the default [monitor.recheck] schedule right after the baseline: nothing due,
+            the cost of one cycle that only reads the index and the archive
   steady    nothing changed, every page re-checked (`older = "always"`), median of rounds
   edit      1 % of the briefings edited (one word on one page each), median of rounds
 
-beside the bare-client floor (the same conditional GETs with the same httpx client and
-nothing else), urlwatch over the same page URLs (installed from PyPI into its own venv by
-the caller, see bench/README.md; skipped with the reason when absent), the diff of two 60 KB
-transcripts, and `briefing-monitor --help` start-up. `--quick` is a short CI-like run.
-Nothing here is a test: no timed assertion anywhere.
+beside two floors (bench/floors.py: the same conditional GETs with a bare httpx AsyncClient,
+and with a bare httpx sync Client in a thread pool), urlwatch over the same page URLs
+(installed from PyPI into its own venv by the caller, see bench/README.md; skipped with the
+reason when absent, and above --real-baseline-max), the disk the state takes, the diff of two
+60 KB transcripts and `briefing-monitor --help` start-up. It ends with the targets of issue
+14, each met or missed. `--json FILE` writes every figure for bench/capacity.py. `--quick`
+is a short CI-like run. Nothing here is a test: no timed assertion anywhere.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import random
@@ -36,180 +42,20 @@ import tempfile
 import textwrap
 import time
 import urllib.request
-from dataclasses import dataclass
-from email.utils import formatdate
-from hashlib import sha1
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from pressroom import INDEX_PATH, RECENT_PATH, build_site, paragraph  # noqa: E402
+
 UWVENV = Path(os.environ.get("URLWATCH_VENV", "/tmp/uwvenv"))
-CONCURRENCY = 4  # per_host_concurrency for the monitor and the floor alike
-WORDS = (  # noqa: SIM905 - readable as prose
-    "the development of high quality economy policy reform market growth enterprises rural "
-    "innovation support services investment trade export import border management officials "
-    "said that we will continue to improve and strengthen measures for residents and foreign "
-    "visitors convenient efficient secure open cooperation data percent year compared with "
-    "last period first half province cities regional coordination green transition"
-).split()
-SPEAKERS = ("Host", "Liu Haitao", "Wang Wenbin", "Xu Anqi", "Reuters", "China Daily", "CCTV")
-
-
-# -- the synthetic press room -------------------------------------------------------------------
-
-
-def _para(rng: random.Random, size: int) -> str:
-    words = [rng.choice(WORDS) for _ in range(size // 6)]
-    return (" ".join(words).capitalize() + ".")[:size].strip()
-
-
-def briefing_pages(i: int) -> tuple[str, str, list[list[str]]]:
-    """(id, date, paragraphs per page) of briefing i: deterministic."""
-    rng = random.Random(i)
-    n_pages = min(12, max(1, int(rng.expovariate(1 / 6.5)) + 1))
-    bid = str(200_000_000 + i)
-    day = 1 + i % 28
-    month = 1 + (i // 28) % 12
-    date = f"{2020 + (i // 336) % 6}-{month:02d}-{day:02d}"
-    pages = []
-    for _p in range(n_pages):
-        paras: list[str] = []
-        while sum(len(x) for x in paras) < 2000:
-            paras.append(f"{rng.choice(SPEAKERS)}:")
-            paras.append(_para(rng, rng.randint(200, 600)))
-        pages.append(paras)
-    return bid, date, pages
-
-
-def page_path(bid: str, date: str, n: int) -> str:
-    y, m, d = date.split("-")
-    return f"/pressroom/{y}-{m}/{d}/content_{bid}{'' if n == 1 else f'_{n}'}.html"
-
-
-def render_page(bid: str, date: str, title: str, n: int, total: int, paras: list[str]) -> bytes:
-    pager = ""
-    if total > 1:
-        links = " ".join(
-            f"<span>{k}</span>"
-            if k == n
-            else f'<a href="{page_path(bid, date, k).rsplit("/", 1)[1]}">{k}</a>'
-            for k in range(1, total + 1)
-        )
-        pager = f'<div id="autopage"><center>{links}</center></div>'
-    body = "\n".join(
-        f"<p><strong>{p}</strong></p>" if p.endswith(":") else f"<p>{p}</p>" for p in paras
-    )
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8" />
-<title>{title} - China.org.cn</title><link rel="stylesheet" href="/css/style.css" />
-<script type="text/javascript" src="/js/share.js"></script></head><body>
-<div id="top_nav"><a href="/">Home</a> | <a href="/pressroom/node_1.htm">Pressroom</a> |
-<a href="/china/">China</a> | <a href="/world/">World</a></div><div id="content">
-<div class="share_img"><img src="/img/share.png" alt="分享缩略图" /></div>
-<h1 id="title">{title}</h1>
-<div id="guild"><a href="#comment"><span id="comment_count">{n}</span> Comment(s)</a>
-<a href="javascript:window.print()">Print</a> China.org.cn, {date}</div>
-<div id="fontsize">Adjust font size: <a href="javascript:doZoom(16)">A</a></div>
-<div id="container_txt">
-{body}
-{pager}
-</div>
-<div class="follow">Follow China.org.cn on <a href="https://twitter.com/x">Twitter</a>.</div>
-<div class="app"><a href="/app/">ChinaNews App Download</a></div>
-<div class="tools"><a href="#">Print</a> <a href="#">E-mail</a> <a href="#">Bookmark and Share</a>
-</div><div id="comment"><a href="/forum/">Go to Forum &gt;&gt;</a><span>0</span> Comment(s)
-<div class="comment_list">No comments.</div><form action="/c" method="post">
-<h4>Add your comments...</h4><p>Racist, abusive and off-topic comments may be removed.</p>
-</form></div><div class="related"><h3>Related</h3><ul><li><a href="/x">More</a></li></ul></div>
-</div><div id="footer"><a href="/stories/">Send your stories</a></div></body></html>
-""".encode()
-
-
-def build_site(n: int) -> dict[str, bytes]:
-    site: dict[str, bytes] = {}
-    items = []
-    for i in range(n):
-        bid, date, pages = briefing_pages(i)
-        title = f"SCIO press conference number {i} on {WORDS[i % len(WORDS)]} policy"
-        for k, paras in enumerate(pages, start=1):
-            site[page_path(bid, date, k)] = render_page(bid, date, title, k, len(pages), paras)
-        first = page_path(bid, date, 1).lstrip("/").removeprefix("pressroom/")
-        items.append(f'<li><a href="{first}">{title}</a><span>{date}</span></li>')
-    site["/pressroom/node_1.htm"] = (
-        '<html><head><meta charset="utf-8"><title>Pressroom</title></head><body>'
-        f'<div class="list"><ul>{"".join(items)}</ul></div></body></html>'
-    ).encode()
-    return site
-
-
-def edit_site(site: dict[str, bytes], n: int, share: float, round_: int) -> int:
-    """Edit one word on one page of `share` of the briefings; returns how many."""
-    rng = random.Random(1000 + round_)
-    chosen = rng.sample(range(n), max(1, round(n * share)))
-    for i in chosen:
-        bid, date, pages = briefing_pages(i)
-        path = page_path(bid, date, rng.randint(1, len(pages)))
-        site[path] = re.sub(rb"<p>(\w+)", rb"<p>Edited\1", site[path], count=1)
-    return len(chosen)
-
-
-# -- the static server (its own process) ---------------------------------------------------------
-
-
-def serve(n: int, port_file: str) -> None:
-    """A minimal HTTP/1.1 static server on asyncio: keep-alive, ETag, Last-Modified, 304."""
-    site = build_site(n)
-    etags = {p: '"' + sha1(b).hexdigest()[:16] + '"' for p, b in site.items()}
-    stamp = formatdate(1_700_000_000, usegmt=True)
-    stats = {"requests": 0, "not_modified": 0, "edits": 0}
-
-    def answer(path: str, headers: dict[str, str]) -> bytes:
-        if path.startswith("/__bench/"):
-            if path.startswith("/__bench/edit"):
-                share, round_ = (float(x) for x in path.split("?", 1)[1].split(","))
-                stats["edits"] += edit_site(site, n, share, int(round_))
-                for p, b in site.items():
-                    etags[p] = '"' + sha1(b).hexdigest()[:16] + '"'
-            body = json.dumps(stats).encode()
-            return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
-        stats["requests"] += 1
-        body = site.get(path)
-        if body is None:
-            return b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
-        tag = etags[path]
-        if headers.get("if-none-match") == tag:
-            stats["not_modified"] += 1
-            return f"HTTP/1.1 304 Not Modified\r\nETag: {tag}\r\n\r\n".encode()
-        head = (
-            f"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
-            f"Content-Length: {len(body)}\r\nETag: {tag}\r\nLast-Modified: {stamp}\r\n\r\n"
-        )
-        return head.encode() + body
-
-    async def client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                # An idle keep-alive connection is closed after 5 s, as servers do (urlwatch
-                # opens one per job and leaves it).
-                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
-                lines = head.decode("latin-1").split("\r\n")
-                path = lines[0].split(" ")[1]
-                headers = {}
-                for line in lines[1:]:
-                    k, _, v = line.partition(":")
-                    headers[k.strip().lower()] = v.strip()
-                writer.write(answer(path, headers))
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError, IndexError, TimeoutError):
-            pass
-        finally:
-            writer.close()
-
-    async def main() -> None:
-        srv = await asyncio.start_server(client, "127.0.0.1", 0, backlog=256)
-        Path(port_file).write_text(str(srv.sockets[0].getsockname()[1]))
-        await srv.serve_forever()
-
-    asyncio.run(main())
+CONCURRENCY = 4  # per_host_concurrency for the monitor, and the floors' concurrency
+VERIFY = 20  # briefings of a generated archive checked against a real baseline
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
 # -- children and their cost ---------------------------------------------------------------------
@@ -220,19 +66,54 @@ class Cost:
     wall: float
     cpu: float
     rss_mb: float
-    requests: int = 0
+    requests: float = 0
+    lag_ms: float | None = None  # the event loop's worst lateness; None: not measured
+    lag_over: int = 0  # wake-ups more than 100 ms late
+    lag_cpu_ms: float = 0  # the loop thread's CPU time within its worst lateness
+    blockers: dict[str, float] | None = None  # where the loop was while late, ms (lagrun.py)
+
+    @property
+    def pages(self) -> float:
+        return max(self.requests - 1, 1)  # the index page is one request
+
+
+def merged(costs: list[Cost]) -> Cost:
+    """Rounds as one row: median times and requests, the worst RSS of any round, and the
+    lag of the round whose loop was late the longest."""
+    worst = max(costs, key=lambda c: c.lag_ms or 0)
+    return Cost(
+        statistics.median(c.wall for c in costs),
+        statistics.median(c.cpu for c in costs),
+        max(c.rss_mb for c in costs),
+        statistics.median(c.requests for c in costs),
+        worst.lag_ms,
+        max(c.lag_over for c in costs),
+        worst.lag_cpu_ms,
+        worst.blockers,
+    )
 
 
 def run_child(
-    cmd: list[str], env: dict[str, str] | None = None, ok: tuple[int, ...] = (0, 3), **kw: object
+    cmd: list[str], env: dict[str, str] | None = None, ok: tuple[int, ...] = (0, 3), **kw: Any
 ) -> Cost:
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, **kw)  # type: ignore[call-overload]
+    proc = subprocess.Popen(cmd, env=env or ENV, **kw)
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) not in ok:
-        raise SystemExit(f"{cmd[:4]} failed with {status}")
+        raise SystemExit(f"{cmd[:5]} failed with {status}")
     return Cost(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def floor(kind: str, listing: Path, *args: str) -> list[float]:
+    out = subprocess.run(
+        [sys.executable, str(HERE / "floors.py"), kind, str(listing), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=ENV,
+    )
+    return [float(x) for x in out.stdout.split()]
 
 
 def stats(base: str) -> dict[str, int]:
@@ -240,65 +121,40 @@ def stats(base: str) -> dict[str, int]:
         return dict(json.load(resp))
 
 
-CEILING = """
-import asyncio, sys, time, resource
-urls, conns = open(sys.argv[1]).read().split(), int(sys.argv[2])
-host, port = "127.0.0.1", int(sys.argv[3])
-async def worker(part, etags):
-    r, w = await asyncio.open_connection(host, port)
-    for path in part:
-        tag = etags.get(path)
-        w.write(f"GET {path} HTTP/1.1\\r\\nHost: x\\r\\n".encode()
-                + (f"If-None-Match: {tag}\\r\\n".encode() if tag else b"") + b"\\r\\n")
-        head = (await r.readuntil(b"\\r\\n\\r\\n")).decode()
-        n = 0
-        for line in head.split("\\r\\n"):
-            k, _, v = line.partition(":")
-            if k.lower() == "content-length": n = int(v)
-            if k.lower() == "etag": etags[path] = v.strip()
-        if n: await r.readexactly(n)
-    w.close()
-async def main():
-    etags = {}
-    parts = [urls[i::conns] for i in range(conns)]
-    await asyncio.gather(*(worker(p, etags) for p in parts))   # learn the ETags
-    t = time.perf_counter()
-    await asyncio.gather(*(worker(p, etags) for p in parts))   # conditional: all 304
-    print(len(urls) / (time.perf_counter() - t))
-asyncio.run(main())
-"""
-
-FLOOR = """
-import asyncio, sys, time, resource, httpx
-urls, conc = open(sys.argv[1]).read().split(), int(sys.argv[2])
-async def main():
-    sem, etags = asyncio.Semaphore(conc), {}
-    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=16,
-                                 max_keepalive_connections=8), timeout=30) as client:
-        async def get(u):
-            async with sem:
-                h = {"If-None-Match": etags[u]} if u in etags else {}
-                r = await client.get(u, headers=h)
-                etags[u] = r.headers.get("ETag", "")
-        await asyncio.gather(*(get(u) for u in urls))
-        r0, t = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
-        await asyncio.gather(*(get(u) for u in urls))
-        r1 = resource.getrusage(resource.RUSAGE_SELF)
-        cpu = r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime
-        print(time.perf_counter() - t, cpu)
-asyncio.run(main())
-"""
+def disk_use(state: Path) -> dict[str, int]:
+    """Bytes on disk (whole blocks) of the state dir, by kind of file."""
+    out: dict[str, int] = {}
+    for path in state.rglob("*"):
+        if not path.is_file() or path.is_symlink():
+            continue
+        rel = path.relative_to(state).parts
+        if rel[0] == "http":
+            kind = "http cache"
+        elif rel[0].startswith("search.sqlite"):
+            kind = "search index"
+        elif rel[0] != "archive":
+            kind = "other"
+        elif any(p.endswith(".raw") for p in rel):
+            kind = "raw pages"
+        elif path.suffix in (".txt", ".diff"):
+            kind = "texts and diffs"
+        elif path.name == "meta.json":
+            kind = "meta.json"
+        else:
+            kind = "html and feeds"
+        out[kind] = out.get(kind, 0) + path.stat().st_blocks * 512
+    out["total"] = sum(out.values())
+    return out
 
 
-def diff_timings() -> list[tuple[str, float, str]]:
-    sys.path.insert(0, str(ROOT))
+def diff_timings() -> list[dict[str, Any]]:
     from monitor.diff import diff_transcripts
     from monitor.model import Paragraph
 
     rng = random.Random(7)
     old = []
     while sum(len(p.text) for p in old) < 60_000:
-        old.append(Paragraph(_para(rng, rng.randint(200, 600)), 1 + len(old) // 10))
+        old.append(Paragraph(paragraph(rng, rng.randint(200, 600)), 1 + len(old) // 10))
     words = [p.text.split() for p in old]
 
     def edited(share: float | None, edits: int = 0) -> list[Paragraph]:
@@ -309,7 +165,7 @@ def diff_timings() -> list[tuple[str, float, str]]:
             new[i][j] = "changed" + str(j)
         return [Paragraph(" ".join(w), p.page) for w, p in zip(new, old, strict=True)]
 
-    rewrite = [Paragraph(_para(rng, len(p.text)), p.page) for p in old]
+    rewrite = [Paragraph(paragraph(rng, len(p.text)), p.page) for p in old]
     out = []
     for name, new, edits in (
         ("5 edits", edited(None, 5), 5),
@@ -325,7 +181,16 @@ def diff_timings() -> list[tuple[str, float, str]]:
         minimal = edits is None or len(d.changes) == edits
         degraded = name != "complete rewrite" and d.paragraphs_changed == len(old)
         note = f"{len(d.changes)} changes, round-trips: {ok}, minimal: {minimal and not degraded}"
-        out.append((name, statistics.median(times), note))
+        out.append(
+            {
+                "name": name,
+                "ms": 1000 * statistics.median(times),
+                "changes": len(d.changes),
+                "round_trips": ok,
+                "minimal": minimal and not degraded,
+                "note": note,
+            }
+        )
     return out
 
 
@@ -363,96 +228,128 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="100 briefings, 2 rounds")
     ap.add_argument("--no-urlwatch", action="store_true")
-    ap.add_argument("--serve", nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--real-baseline-max",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="above N briefings, write the baseline's state directly (and skip urlwatch)",
+    )
+    ap.add_argument("--json", metavar="FILE", help="write every figure here (bench/capacity.py)")
     args = ap.parse_args()
-    if args.serve:
-        serve(int(args.serve[0]), args.serve[1])
-        return
     if args.quick:
         args.briefings, args.rounds = 100, 2
-    n, rounds = args.briefings, args.rounds
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     port_file = work / "port"
-    server = subprocess.Popen([sys.executable, __file__, "--serve", str(n), str(port_file)])
+    server = subprocess.Popen(
+        [sys.executable, str(HERE / "pressroom.py"), str(args.briefings), str(port_file)]
+    )
     try:
         while not port_file.exists() or not port_file.read_text():
+            if server.poll() is not None:
+                raise SystemExit("the press room's server did not start")
             time.sleep(0.05)
         port = int(port_file.read_text())
-        base = f"http://127.0.0.1:{port}"
-        run(n, rounds, base, port, work, args.no_urlwatch)
+        results = run(args, f"http://127.0.0.1:{port}", port, work)
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
+            print(f"\nresults written to {args.json}")
     finally:
         server.terminate()
         shutil.rmtree(work, ignore_errors=True)
 
 
-def run(n: int, rounds: int, base: str, port: int, work: Path, no_urlwatch: bool) -> None:
-    site = build_site(n)
-    pages = sorted(p for p in site if p != "/pressroom/node_1.htm")
-    urls = [base + p for p in pages]
-    (work / "urls.txt").write_text("\n".join(urls))
-    (work / "paths.txt").write_text("\n".join(pages))
-    print(
-        f"{n} briefings, {len(pages)} pages, {sum(len(site[p]) for p in pages) / 1e6:.0f} MB; "
-        f"{os.cpu_count()} cores; Python {sys.version.split()[0]}",
-        flush=True,
-    )
-
-    out = subprocess.run(
-        [sys.executable, "-c", CEILING, str(work / "paths.txt"), "8", str(port)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    ceiling = float(out.stdout)
-    print(
-        f"server ceiling (bare raw-socket client, 8 connections, 304s): {ceiling:,.0f} req/s",
-        flush=True,
-    )
-
-    cfg = work / "config.toml"
-    cfg.write_text(
-        textwrap.dedent(f"""
+def config_text(work: Path, base: str, n: int, state: str, always: bool, cap: int) -> str:
+    """The bench's config: the bounds of one check opened up to the whole press room (one
+    listing page of N links, N briefings a check, no deadline), the rest as shipped. With
+    the shipped re-check schedule (`always` false) it reads the listing of the newest."""
+    recheck = '[monitor.recheck]\nolder = "always"' if always else ""
+    listing = INDEX_PATH if always else RECENT_PATH
+    return textwrap.dedent(f"""
         [monitor]
-        state_dir = "{work / "state"}"
+        state_dir = "{work / state}"
         user_agent = "briefing-monitor-bench"
         per_host_concurrency = {CONCURRENCY}
         max_index_pages = 1
-        [monitor.recheck]
-        older = "always"
+        max_briefings_per_page = {n}
+        max_briefings_per_check = {cap}
+        check_deadline = "24h"
+        {recheck}
         [[source]]
         name = "bench"
         profile = "scio"
-        index_url = "{base}/pressroom/node_1.htm"
+        index_url = "{base}{listing}"
         [[channel]]
         name = "console"
         urls = ["console://"]
         """)
+
+
+def run(args: argparse.Namespace, base: str, port: int, work: Path) -> dict[str, Any]:
+    n, rounds = args.briefings, args.rounds
+    generated = n > args.real_baseline_max
+    site = build_site(n)
+    pages = sorted(p for p in site if p not in (INDEX_PATH, RECENT_PATH))
+    urls = [base + p for p in pages]
+    html_mb = sum(len(site[p]) for p in pages) / 1e6
+    (work / "urls.txt").write_text("\n".join(urls))
+    (work / "paths.txt").write_text("\n".join(pages))
+    results: dict[str, Any] = {
+        "briefings": n,
+        "pages": len(pages),
+        "html_mb": html_mb,
+        "cores": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "concurrency": CONCURRENCY,
+        "generated_baseline": generated,
+    }
+    print(
+        f"{n} briefings, {len(pages)} pages, {html_mb:.0f} MB; "
+        f"{os.cpu_count()} cores; Python {results['python']}",
+        flush=True,
     )
-    check = [sys.executable, "-m", "monitor", "--config", str(cfg), "check"]
+    (ceiling,) = floor("ceiling", work / "paths.txt", "8", str(port))
+    results["server_ceiling_rps"] = ceiling
+    print(f"server ceiling (bare raw-socket client, 8 connections, 304s): {ceiling:,.0f} req/s")
+
+    for name, always in (("always", True), ("default", False)):
+        (work / f"{name}.toml").write_text(config_text(work, base, n, "state", always, n))
+    lag_file = work / "lag.json"
     quiet = {"stdout": subprocess.DEVNULL}
 
-    def phase(name: str, times: int, before: object = None) -> Cost:
+    def check(config: str, **kw: Any) -> Cost:
+        cmd = [sys.executable, str(HERE / "lagrun.py"), str(lag_file)]
+        s0 = stats(base)["requests"]
+        cost = run_child([*cmd, "--config", str(work / config), "check"], **{**quiet, **kw})
+        cost.requests = stats(base)["requests"] - s0
+        lag = json.loads(lag_file.read_text())
+        cost.lag_ms, cost.lag_over = lag["worst_ms"], lag["over_100ms"]
+        cost.lag_cpu_ms, cost.blockers = lag["worst_cpu_ms"], lag["blockers"]
+        return cost
+
+    def phase(name: str, times: int, config: str = "always.toml", before: Any = None) -> Cost:
         costs = []
         for r in range(times):
-            if callable(before):
+            if before:
                 before(r)
-            s0 = stats(base)["requests"]
-            cost = run_child(check, **quiet)
-            cost.requests = stats(base)["requests"] - s0
-            costs.append(cost)
-        med = Cost(
-            *(
-                statistics.median(getattr(c, f) for c in costs)
-                for f in ("wall", "cpu", "rss_mb", "requests")
-            )
+            costs.append(check(config))
+        row = merged(costs)
+        print(
+            f"  {name}: {row.wall:.1f} s, worst loop lag {row.lag_ms:.0f} ms "
+            f"({row.lag_cpu_ms:.0f} ms of it on the loop's CPU)",
+            flush=True,
         )
-        print(f"  {name}: {med.wall:.1f} s", flush=True)
-        return med
+        return row
 
-    rows = {}
-    rows["baseline (all new)"] = phase("baseline", 1)
-    rows["steady (nothing changed)"] = phase("steady", rounds)
-    edits = []
+    rows: dict[str, Cost] = {}
+    if generated:
+        results["generate"] = generate(work, base, n, site, check)
+    else:
+        rows["baseline"] = phase("baseline", 1)
+    results["disk_after_baseline"] = disk_use(work / "state")
+    rows["idle"] = phase("idle", rounds, "default.toml")
+    rows["steady"] = phase("steady", rounds)
+    edits: list[int] = []
 
     def edit(r: int) -> None:
         before = stats(base)["edits"]
@@ -460,60 +357,230 @@ def run(n: int, rounds: int, base: str, port: int, work: Path, no_urlwatch: bool
             pass
         edits.append(stats(base)["edits"] - before)
 
-    rows[f"edit (1% = {max(1, round(n * 0.01))} edited)"] = phase("edit", rounds, edit)
+    rows["edit"] = phase("edit", rounds, before=edit)
+    results["edits"] = edits
+    results["disk_after_edits"] = disk_use(work / "state")
+    results["phases"] = {k: {**asdict(v), "pages": v.pages} for k, v in rows.items()}
 
-    floor_out = subprocess.run(
-        [sys.executable, "-c", FLOOR, str(work / "urls.txt"), str(CONCURRENCY)],
-        capture_output=True,
-        text=True,
-        check=True,
+    floors = {
+        "async": floor("async", work / "urls.txt", str(CONCURRENCY)),
+        "sync": floor("sync", work / "urls.txt", str(CONCURRENCY)),
+    }
+    results["floors"] = {
+        k: {"wall": w, "cpu": c, "requests": len(urls)} for k, (w, c) in floors.items()
+    }
+    if args.no_urlwatch:
+        uw: tuple[Cost, Cost] | str = "--no-urlwatch"
+    elif generated:
+        # Its first run costs about 6.5 ms a page here and each steady run 19 (issue 7's run).
+        uw = (
+            f"not run above {args.real_baseline_max:,} briefings (its three runs would take "
+            f"about {45 * len(urls) / 1000 / 60:.0f} minutes); see the N = 1,000 run"
+        )
+    else:
+        uw = urlwatch(urls, work)
+    results["urlwatch"] = (
+        {"first": asdict(uw[0]), "steady": asdict(uw[1])}
+        if isinstance(uw, tuple)
+        else {"skipped": uw}
     )
-    floor_wall, floor_cpu = (float(x) for x in floor_out.stdout.split())
+    print_phases(rows, results, uw, len(urls), n)
+    print_disk(results, n)
 
-    uw = None if no_urlwatch else urlwatch(urls, work)
+    print("\ndiff of two 60 KB transcripts:")
+    results["diff"] = diff_timings()
+    for d in results["diff"]:
+        print(f"  {d['name']:18} {d['ms']:8.1f} ms   {d['note']}")
+    helps = [run_child([sys.executable, "-m", "monitor", "--help"], **quiet).wall for _ in range(5)]
+    results["help_s"] = statistics.median(helps)
+    print(f"`briefing-monitor --help` start-up: {results['help_s']:.2f} s (median of 5)")
+    results["targets"] = targets(results)
+    print_targets(results["targets"], n)
+    return results
 
-    print(
-        f"\n{'phase':34} {'wall s':>7} {'CPU s':>7} {'requests':>8} {'pages/s':>8} "
-        f"{'CPU ms/page':>11} {'peak RSS MB':>11}"
-    )
-    for name, c in rows.items():
-        pages_n = max(c.requests - 1, 1)
-        print(
-            f"{name:34} {c.wall:7.1f} {c.cpu:7.1f} {c.requests:8.0f} {pages_n / c.wall:8.0f} "
-            f"{1000 * c.cpu / pages_n:11.2f} {c.rss_mb:11.0f}"
+
+def generate(work: Path, base: str, n: int, site: dict[str, bytes], check: Any) -> dict:
+    """The baseline's state written directly, checked against a real baseline first."""
+    import archive_gen
+    from pressroom import briefing_pages
+
+    ref = work / "reference.toml"
+    ref.write_text(config_text(work, base, n, "reference", True, VERIFY))
+    check("reference.toml", stderr=subprocess.DEVNULL)  # it says it checked only VERIFY
+    started = time.perf_counter()
+    archive_gen.write_archive(work / "state", n, base, site)
+    took = time.perf_counter() - started
+    ids = [briefing_pages(i)[0] for i in range(VERIFY)]
+    problems = archive_gen.compare(work / "reference", work / "state", ids)
+    if problems:
+        print("\n".join(problems[:20]))
+        raise SystemExit(
+            f"the generated archive differs from a real baseline ({len(problems)} differences): "
+            "bench/archive_gen.py needs to follow the store's format"
         )
     print(
-        f"{'bare httpx client floor (304s)':34} {floor_wall:7.1f} {floor_cpu:7.1f} "
-        f"{len(urls):8d} {len(urls) / floor_wall:8.0f} {1000 * floor_cpu / len(urls):11.2f} "
-        f"{'':>11}"
+        f"  baseline: state written directly for {n:,} briefings in {took:.0f} s; the first "
+        f"{VERIFY} match a real baseline's file for file (meta.json, texts, raw pages, cache)",
+        flush=True,
     )
-    steady = rows["steady (nothing changed)"]
+    return {"seconds": took, "verified": VERIFY}
+
+
+TITLES = {
+    "baseline": "baseline (all new)",
+    "idle": "idle (default schedule, none due)",
+    "steady": "steady (nothing changed)",
+    "edit": "edit (1% edited)",
+}
+
+
+def print_phases(
+    rows: dict[str, Cost], results: dict, uw: tuple[Cost, Cost] | str, n_urls: int, n: int
+) -> None:
+    print(
+        f"\n{'phase':34} {'wall s':>7} {'CPU s':>7} {'requests':>8} {'pages/s':>8} "
+        f"{'CPU ms/page':>11} {'peak RSS MB':>11} {'loop lag ms':>11} {'>100ms':>6}"
+    )
+
+    def line(name: str, c: Cost, pages: float) -> None:
+        lag = "" if c.lag_ms is None else f" {c.lag_ms:11.0f} {c.lag_over:6d}"
+        rss = f"{c.rss_mb:11.0f}" if c.rss_mb else f"{'':11}"
+        rate = (  # a cycle of one request (the index) has no rate per page
+            f"{pages / c.wall:8.0f} {1000 * c.cpu / pages:11.2f}"
+            if c.requests > 1
+            else f"{'-':>8} {'-':>11}"
+        )
+        print(f"{name:34} {c.wall:7.1f} {c.cpu:7.1f} {c.requests:8.0f} {rate} {rss}{lag}")
+
+    for key, c in rows.items():
+        line(TITLES[key], c, c.pages)
+    for key, label in (("async", "AsyncClient"), ("sync", "Client, 4 threads")):
+        f = results["floors"][key]
+        line(f"floor: httpx {label}", Cost(f["wall"], f["cpu"], 0, n_urls), n_urls)
     if isinstance(uw, tuple):
-        first, again = uw
-        for name, c in (("urlwatch first run", first), ("urlwatch steady run", again)):
-            print(
-                f"{name:34} {c.wall:7.1f} {c.cpu:7.1f} {len(urls):8d} "
-                f"{len(urls) / c.wall:8.0f} {1000 * c.cpu / len(urls):11.2f} {c.rss_mb:11.0f}"
-            )
+        line("urlwatch first run", Cost(uw[0].wall, uw[0].cpu, uw[0].rss_mb, n_urls), n_urls)
+        line("urlwatch steady run", Cost(uw[1].wall, uw[1].cpu, uw[1].rss_mb, n_urls), n_urls)
+        steady = rows["steady"]
         print(
-            f"\nsteady: urlwatch / monitor wall {again.wall / steady.wall:.1f}x, "
-            f"CPU {again.cpu / steady.cpu:.1f}x; baseline vs urlwatch first run: "
-            f"{rows['baseline (all new)'].wall / first.wall:.2f}x"
+            f"\nsteady: urlwatch / monitor wall {uw[1].wall / steady.wall:.1f}x, "
+            f"CPU {uw[1].cpu / steady.cpu:.1f}x"
+            + (
+                f"; baseline / urlwatch first run: {rows['baseline'].wall / uw[0].wall:.2f}x"
+                if "baseline" in rows
+                else ""
+            )
         )
     else:
         print(f"\nurlwatch: skipped ({uw})")
-    per_page = steady.cpu / max(steady.requests - 1, 1)
+    print_blockers(rows)
+    steady = rows["steady"]
+    per_page = steady.cpu / steady.pages
+    floor_async = results["floors"]["async"]["cpu"] / n_urls
+    floor_sync = results["floors"]["sync"]["cpu"] / n_urls
     print(
-        f"steady CPU per page / bare client floor: {per_page / (floor_cpu / len(urls)):.1f}x "
-        f"(the monitor's wall includes ~1 s of interpreter start-up)"
+        f"steady CPU per page: {1000 * per_page:.2f} ms = {per_page / floor_async:.1f}x the "
+        f"AsyncClient floor ({1000 * floor_async:.2f} ms), {per_page / floor_sync:.1f}x the "
+        f"sync Client floor ({1000 * floor_sync:.2f} ms)"
     )
-    print(f"edits made: {edits}")
+    print(
+        f"idle cycle (nothing due): {rows['idle'].cpu:.2f} CPU s for {n:,} briefings "
+        f"(start-up, the index, every meta.json, the HTML index pages, the search refresh)"
+    )
+    print(f"edits made per round: {results['edits']}")
 
-    print("\ndiff of two 60 KB transcripts:")
-    for name, secs, note in diff_timings():
-        print(f"  {name:18} {1000 * secs:8.1f} ms   {note}")
-    helps = [run_child([sys.executable, "-m", "monitor", "--help"], **quiet).wall for _ in range(5)]
-    print(f"`briefing-monitor --help` start-up: {statistics.median(helps):.2f} s (median of 5)")
+
+def print_blockers(rows: dict[str, Cost]) -> None:
+    """Where each phase's loop was while it ran more than 100 ms late (its worst round)."""
+    print("event loop more than 100 ms late: the worst wake-up (loop CPU within it), and where")
+    print("the loop's thread was meanwhile (watchdog samples every 20 ms, ms observed):")
+    for key, c in rows.items():
+        places = ", ".join(f"{k} {v:.0f}" for k, v in list((c.blockers or {}).items())[:4])
+        print(f"  {key:9} {c.lag_ms or 0:6.0f} ms ({c.lag_cpu_ms:.0f} CPU)  {places or '-'}")
+
+
+def print_disk(results: dict, n: int) -> None:
+    before, after = results["disk_after_baseline"], results["disk_after_edits"]
+    edits = sum(results["edits"]) or 1
+    print(f"\nstate dir on disk after the baseline ({n:,} briefings):")
+    for kind, size in sorted(before.items(), key=lambda kv: -kv[1]):
+        if kind != "total":
+            print(f"  {kind:18} {size / 1e6:9.1f} MB  {size / n / 1e3:7.1f} KB a briefing")
+    print(f"  {'total':18} {before['total'] / 1e6:9.1f} MB  {before['total'] / n / 1e3:7.1f} KB")
+    grew = after["total"] - before["total"]
+    print(f"  after {edits} edits: +{grew / 1e6:.1f} MB, {grew / edits / 1e3:.1f} KB per edit")
+
+
+# -- the targets of issue 14 ---------------------------------------------------------------------
+
+
+def targets(r: dict) -> list[dict[str, Any]]:
+    """Each row of issue 14's table: what was measured, the target, met or missed (None: not
+    measured in this run, with the reason)."""
+    phases, uw, n = r["phases"], r["urlwatch"], r["briefings"]
+    rows: list[dict[str, Any]] = []
+
+    def row(name: str, measured: str, target: str, met: bool | None) -> None:
+        rows.append({"row": name, "measured": measured, "target": target, "met": met})
+
+    steady = phases["steady"]
+    if "steady" in uw:
+        wall, cpu = uw["steady"]["wall"] / steady["wall"], uw["steady"]["cpu"] / steady["cpu"]
+        row(
+            "steady re-check vs urlwatch",
+            f"{wall:.1f}x faster (CPU {cpu:.1f}x)",
+            ">= 10x",
+            wall >= 10,
+        )
+    else:
+        why = uw["skipped"]
+        row(
+            "steady re-check vs urlwatch",
+            why if why.startswith("not run") else "not run: " + why,
+            ">= 10x",
+            None,
+        )
+    if "baseline" in phases and "first" in uw:
+        ratio = phases["baseline"]["wall"] / uw["first"]["wall"]
+        row(
+            "baseline vs urlwatch first run",
+            f"{phases['baseline']['wall']:.1f} s vs {uw['first']['wall']:.1f} s ({ratio:.2f}x; "
+            f"CPU {phases['baseline']['cpu'] / uw['first']['cpu']:.2f}x)",
+            "<= 1.0x (no slower)",
+            ratio <= 1.0,
+        )
+    else:
+        why = "not run: state written directly" if "baseline" not in phases else uw["skipped"]
+        why = why if why.startswith("not run") else "not run: " + why
+        row("baseline vs urlwatch first run", why, "<= 1.0x", None)
+    rss = max(p["rss_mb"] for p in phases.values())
+    worst = max(phases, key=lambda k: phases[k]["rss_mb"])
+    note = "" if n >= 10_000 else f" (the target is at N = 10,000; this is N = {n:,})"
+    row(
+        f"peak RSS at N = {n:,}",
+        f"{rss:.0f} MB ({worst}){note}",
+        "< 100 MB at N = 10,000",
+        rss < 100,
+    )
+    rewrite = next(d for d in r["diff"] if d["name"] == "complete rewrite")
+    row(
+        "diff of a complete rewrite (60 KB)",
+        f"{rewrite['ms']:.0f} ms, round-trips: {rewrite['round_trips']}",
+        "< 200 ms, minimal, round-trips",
+        rewrite["ms"] < 200 and rewrite["round_trips"],
+    )
+    lag = {k: p["lag_ms"] for k, p in phases.items()}
+    worst = max(lag, key=lambda k: lag[k])
+    each = ", ".join(f"{k} {v:.0f}" for k, v in lag.items())
+    row("event loop worst lag", f"{lag[worst]:.0f} ms ({each})", "<= 100 ms", lag[worst] <= 100)
+    return rows
+
+
+def print_targets(rows: list[dict[str, Any]], n: int) -> None:
+    print(f"\nissue 14's targets at N = {n:,}:")
+    print(f"  {'row':36} {'target':32} {'':7} measured")
+    for t in rows:
+        verdict = {True: "met", False: "MISSED", None: "-"}[t["met"]]
+        print(f"  {t['row']:36} {t['target']:32} {verdict:7} {t['measured']}")
 
 
 def urlwatch(urls: list[str], work: Path) -> tuple[Cost, Cost] | str:
@@ -529,7 +596,7 @@ def urlwatch(urls: list[str], work: Path) -> tuple[Cost, Cost] | str:
         "display:\n  new: false\n  error: true\n  unchanged: false\n"
         "report:\n  text:\n    details: false\n  stdout:\n    enabled: false\n"
     )
-    env = {**os.environ, "HOME": str(work)}
+    env = {**os.environ, "HOME": str(work)}  # urlwatch, not the monitor: no PYTHONPATH
     cmd = [
         str(exe),
         "--urls",
@@ -548,12 +615,7 @@ def urlwatch(urls: list[str], work: Path) -> tuple[Cost, Cost] | str:
         return f"urlwatch did not run: {exc}"
     errors = sum(1 for line in log.read_text().splitlines() if "ERROR" in line.upper())
     print(f"urlwatch: {errors} error lines in its output", flush=True)
-    return first, Cost(
-        *(
-            statistics.median(getattr(c, f) for c in again)
-            for f in ("wall", "cpu", "rss_mb", "requests")
-        )
-    )
+    return first, merged(again)
 
 
 if __name__ == "__main__":
