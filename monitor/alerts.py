@@ -1,14 +1,15 @@
-"""The one place an alert is worded (pure): an Event -> a Message in the format a channel
-reads (plain text, HTML email, Markdown chat), with the user's templates when configured,
-and digests of several messages. Everything taken from a page is escaped for its format."""
+"""How an alert is worded (pure): titles, labels, the template fields and the small pieces
+of text (a change, a mention, a link) in each format a channel reads (plain text, HTML
+email, Markdown chat). Everything taken from a page is escaped for its format. layout.py
+lays out a body from these; compose.py puts title and body together into a Message."""
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from string import Template
+from typing import Protocol
 from urllib.parse import quote
 
 from .model import Change, ChangeKind, DiffSummary, Event, EventKind, Mention, WatchChange
@@ -103,6 +104,45 @@ class Message:
     body: str
     format: str  # one of FORMATS
     type: str = "info"  # Apprise's notification type: info, success, warning, failure
+    # For an HTML message, the same alert as plain text (the email's text/plain part),
+    # written by the monitor rather than converted from the HTML; "" in other formats, and
+    # in messages queued before it existed (read back by outbox._messages from an old file).
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How a chat's Markdown strikes and bolds, written as Apprise is to be handed it."""
+
+    strike: str
+    bold: str
+
+
+COMMONMARK = Dialect("~~", "**")  # Mattermost, Discord, Telegram, Matrix, Rocket.Chat, …
+SLACK = Dialect("~", "*")  # Slack's and Google Chat's own mrkdwn, sent as it is
+# ... when Apprise turns CommonMark into mrkdwn itself (2.x): it makes **x** the *x* Slack
+# bolds (and *x* an italic _x_), and leaves ~x~ alone.
+SLACK_VIA_COMMONMARK = Dialect("~", "**")
+_MRKDWN_SCHEMES = {"slack", "gchat"}
+
+
+@dataclass(frozen=True)
+class Limit:
+    """What one service takes: its Apprise plugin's body_maxlen and title_maxlen (0: no
+    limit), counted by `measure` (the text as the service gets it, after Apprise's own
+    conversion). The monitor cuts an alert to it at a block boundary."""
+
+    body: int = 0
+    title: int = 0
+    measure: Callable[[str], int] = len
+
+
+def dialect_for(url: str, apprise_converts: bool = False) -> Dialect:
+    """The Markdown a URL's service reads: Slack's and Google Chat's mrkdwn, or CommonMark.
+    `apprise_converts`: Apprise translates CommonMark to the service's markup on the way."""
+    if url.split("://", 1)[0].lower() in _MRKDWN_SCHEMES:
+        return SLACK_VIA_COMMONMARK if apprise_converts else SLACK
+    return COMMONMARK
 
 
 def format_for(url: str, override: str = "auto") -> str:
@@ -145,35 +185,44 @@ def link(url: str) -> str:
     return head + quote(url[len(head) :], safe=_LINK_SAFE)
 
 
-def _inert(title: str) -> str:
+def inert(title: str) -> str:
     """A plain-text title that reads the same but that no chat takes for a link or mention:
     a chat without titles puts it in the Markdown body as it is (Apprise: `# title`)."""
     return title.replace("@", "@\u200b").replace("<", "<\u200b").replace("](", "]\u200b(")
 
 
-def _where(c: Change) -> str:
-    return f"page {c.page}" + (f", {c.speaker}" if c.speaker else "")
+class Placed(Protocol):
+    @property
+    def page(self) -> int: ...
+    @property
+    def speaker(self) -> str | None: ...
 
 
-def change_line(c: Change, fmt: str = "text") -> str:
+def where(item: Placed) -> str:
+    """`page 7, Liu Haitao`: where a change or a paragraph is, in the alert's words."""
+    return f"page {item.page}" + (f", {item.speaker}" if item.speaker else "")
+
+
+def change_line(c: Change, fmt: str = "text", dialect: Dialect = COMMONMARK) -> str:
     """`page 7, Liu Haitao: "30%" → "25%"`, escaped and marked up for `fmt`."""
     e = lambda s: escape(clip(s), fmt)  # noqa: E731
     old, new = e(c.old), e(c.new)
     if fmt == "html":
         old, new = f"<del>{old}</del>", f"<ins>{new}</ins>"
     elif fmt == "markdown":
-        old, new = f"~{old}~" if c.old else "", f"*{new}*" if c.new else ""
+        x, b = dialect.strike, dialect.bold
+        old, new = f"{x}{old}{x}" if c.old else "", f"{b}{new}{b}" if c.new else ""
     else:
         old, new = f'"{old}"', f'"{new}"'
-    where = escape(_where(c), fmt)
+    place = escape(where(c), fmt)
     if c.kind is ChangeKind.CHANGED:
-        line = f"{where}: {old if c.old else '(nothing)'} → {new if c.new else '(deleted)'}"
+        line = f"{place}: {old if c.old else '(nothing)'} → {new if c.new else '(deleted)'}"
         if fmt == "html" and c.context:
             line += f"<br><small>{escape(clip(c.context, 240), fmt)}</small>"
         return line
     if c.kind is ChangeKind.REMOVED:
-        return f"{where}: paragraph removed: {old}"
-    return f"{where}: paragraph added: {new}"
+        return f"{place}: paragraph removed: {old}"
+    return f"{place}: paragraph added: {new}"
 
 
 def _plural(n: int, word: str) -> str:
@@ -226,7 +275,7 @@ def _watch_details(event: Event) -> str:
     return f"{said}, {w.count:,} left" if w.count else f"{said}, none left"
 
 
-def mention_line(m: Mention, fmt: str = "text") -> str:
+def mention_line(m: Mention, fmt: str = "text", dialect: Dialect = COMMONMARK) -> str:
     """`page 2, Pei Shaolin: "… the sentence …"`, the matched words marked up for `fmt`."""
     where = escape(f"page {m.page}" + (f", {m.speaker}" if m.speaker else ""), fmt)
     before, hit, after = m.sentence.partition(m.words)
@@ -236,7 +285,7 @@ def mention_line(m: Mention, fmt: str = "text") -> str:
     if fmt == "html":
         hit = f"<b>{hit}</b>"
     elif fmt == "markdown":
-        hit = f"*{hit}*"
+        hit = f"{dialect.bold}{hit}{dialect.bold}"
     return f'{where}: "{escape(before, fmt)}{hit}{escape(after, fmt)}"'
 
 
@@ -300,17 +349,19 @@ def _archive(event: Event) -> str:
     return folder
 
 
-def fields(event: Event, fmt: str, max_changes: int) -> dict[str, str]:
+def fields(
+    event: Event, fmt: str, max_changes: int, dialect: Dialect = COMMONMARK
+) -> dict[str, str]:
     """The template fields of an event, each escaped for `fmt` (the change list marked up)."""
     e = lambda s: escape(s, fmt)  # noqa: E731
     changes = list(event.diff.changes) if event.diff else []
-    lines = [change_line(c, fmt) for c in changes[:max_changes]]
+    lines = [change_line(c, fmt, dialect) for c in changes[:max_changes]]
     more = len(changes) - max_changes
     if more > 0:
         lines.append(f"… and {more} more changes, see {e(_archive(event))}")
     if event.watch:
         quoted = event.watch.mentions
-        lines = [mention_line(m, fmt) for m in quoted[:max_changes]]
+        lines = [mention_line(m, fmt, dialect) for m in quoted[:max_changes]]
         if len(quoted) > max_changes:
             lines.append(f"… and {len(quoted) - max_changes} more, see {e(_archive(event))}")
     if fmt == "html":
@@ -336,50 +387,3 @@ def fields(event: Event, fmt: str, max_changes: int) -> dict[str, str]:
         "note": e(_note(event)),
         "archive": e(_archive(event)),
     }
-
-
-def render(
-    event: Event, fmt: str, max_changes: int = 25, title_template: str = "", body_template: str = ""
-) -> Message:
-    """Word one event for one channel. Templates use $field names (see FIELDS)."""
-    f = fields(event, fmt, max_changes)
-    plain = fields(event, "text", max_changes)  # titles are plain text everywhere
-    title = (
-        Template(title_template).safe_substitute(plain)
-        if title_template
-        else f"[{plain['source']}] {plain['headline']}"
-    )
-    if fmt == "markdown":
-        title = _inert(title)
-    if body_template:
-        body = Template(body_template).safe_substitute(f)
-    else:
-        from . import layout  # it reads this module's helpers: imported when first needed
-
-        body = layout.body(event, fmt, max_changes, f)
-    return Message(title=title, body=body, format=fmt, type=NOTIFY_TYPES[event.kind])
-
-
-def digest(messages: Sequence[Message], kinds: Sequence[str], fmt: str) -> Message:
-    """Several alerts as one message (one per check cycle or time window): the subject names
-    the briefings, and each alert is listed once, under its own title."""
-    from . import layout
-
-    n = len(messages)
-    named = "; ".join(clip(m.title.split("] ", 1)[-1], 70) for m in messages[:3])
-    more = f"; and {n - 3} more" if n > 3 else ""
-    title = f"[briefing-monitor] {n} alert{'s' if n != 1 else ''}: {named}{more}"
-    if fmt == "html":
-        sections = [
-            f'<h3 style="margin:16px 0 6px;font-size:17px">{html.escape(m.title)}</h3>\n'
-            + layout.inner(m.body)
-            for m in messages
-        ]
-        body = layout.document(html.escape(title), "\n<hr>\n".join(sections))
-    elif fmt == "markdown":
-        body = "\n\n".join(f"**{escape(m.title, fmt)}**\n{m.body}" for m in messages)
-    else:
-        body = "\n\n".join(f"== {m.title}\n{m.body}" for m in messages)
-    order = ("info", "success", "warning", "failure")
-    worst = max((m.type for m in messages), key=lambda t: order.index(t) if t in order else 0)
-    return Message(title=title, body=body, format=fmt, type=worst)

@@ -21,7 +21,7 @@ from .html_page import document, e, external_link, href, stamp
 from .model import REPROCESSED, Briefing, CycleReport, EventKind, Paragraph, Version
 from .pair_page import Pairs, pair_section
 from .store import Store, StoreCorrupt
-from .worddiff import Block, align, hunks, where
+from .worddiff import Block, align, hunks
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +36,9 @@ _NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")  # a source name, as the config allow
 
 def _para(block: Block) -> str:
     shown = block.shown
-    place = where(shown)
+    place = alerts.where(shown)
     if block.old and block.new and block.old.page != block.new.page:
-        place = f"page {block.old.page} → {where(block.new)}"
+        place = f"page {block.old.page} → {alerts.where(block.new)}"
     if block.kind == "changed":
         parts = []
         for op, text in block.segments:

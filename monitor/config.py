@@ -12,22 +12,87 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-# Event kinds a channel can ask for, in a briefing's order of life (model.ALERT_KINDS).
-EVENT_KINDS = (
-    "announced",
-    "new",
-    "transcript",
-    "edited",
-    "removed",
-    "restored",
-    "error",
-    "recovered",
-    "gap",
-    "gap-closed",
-    "watch",
-)
+from .model import ALERT_KINDS
+
+# Event kinds a channel can ask for, in a briefing's order of life.
+EVENT_KINDS = ALERT_KINDS
 # Documents that are never briefings of their own; a source opts in with `also_track`.
 OPTIONAL_DOCUMENTS = ("photo", "other")
+
+# The keys each table of config.toml accepts ("" is the top level). The loader reads only
+# these and rejects any other key with a did-you-mean; the docs test holds the README to the
+# same lists, so a key added here cannot go undocumented. [source.selectors] is the profiles'
+# list (table_keys); [monitor.recheck] and [pair_names] take free keys (ages, labels).
+KEYS: Mapping[str, tuple[str, ...]] = {
+    "": ("monitor", "source", "channel", "archive", "pair_names", "watch"),
+    "monitor": (
+        "state_dir",
+        "user_agent",
+        "per_host_concurrency",
+        "min_delay",
+        "timeout",
+        "page_timeout",
+        "max_page_bytes",
+        "max_pages",
+        "max_index_pages",
+        "max_redirects",
+        "alert_on_first_check",
+        "group_readable",
+        "recheck",
+        "failure_alert_after",
+        "backoff_cap",
+        "stop_timeout",
+        "alert_max_age",
+        "retry_base",
+        "retry_cap",
+        "heartbeat_url",
+        "max_briefings_per_page",
+        "max_briefings_per_check",
+        "check_deadline",
+    ),
+    "source": (
+        "name",
+        "profile",
+        "index_url",
+        "interval",
+        "notify",
+        "selectors",
+        "max_pages",
+        "max_index_pages",
+        "also_track",
+        "pair",
+        "pair_grace",
+    ),
+    "channel": (
+        "name",
+        "urls",
+        "urls_file",
+        "apprise_config",
+        "tags",
+        "events",
+        "format",
+        "title_template",
+        "body_template",
+        "digest",
+        "max_changes",
+    ),
+    "archive": ("html", "git", "keep_raw", "base_url"),
+    "watch": ("name", "terms", "sources", "channels"),
+}
+
+
+def selector_keys() -> tuple[str, ...]:
+    """The keys of [source.selectors]: CSS selectors, pager patterns, the JSON listing's
+    fields and `url_date`, as the profiles define them (imported late: importing profiles
+    builds every site's profile, which `--help` need not wait for)."""
+    from .profiles import JSON_LISTING_KEYS, SELECTOR_KEYS, URL_DATE_KEY
+
+    return (*SELECTOR_KEYS, *JSON_LISTING_KEYS, URL_DATE_KEY)
+
+
+def table_keys() -> dict[str, tuple[str, ...]]:
+    """Every table's keys, [source.selectors] included: what the README must document."""
+    return {**KEYS, "source.selectors": selector_keys()}
 
 
 class ConfigError(Exception):
@@ -176,9 +241,11 @@ def parse_duration(value: object, path: Path, key: str) -> int:
 class _Table:
     """Typed access to one TOML table that remembers where it is, for error messages."""
 
-    def __init__(self, data: Mapping[str, Any], path: Path, where: str) -> None:
+    def __init__(
+        self, data: Mapping[str, Any], path: Path, where: str, keys: tuple[str, ...] = ()
+    ) -> None:
         self.data, self.path, self.where = data, path, where
-        self.used: set[str] = set()
+        self.keys = keys  # the table's entry in KEYS: what it accepts
 
     def key(self, name: str) -> str:
         return f"{self.where}.{name}" if self.where else name
@@ -189,7 +256,9 @@ class _Table:
     def get(
         self, name: str, kind: type | tuple[type, ...], default: Any = None, required: bool = False
     ) -> Any:
-        self.used.add(name)
+        # A key the loader reads but KEYS lacks would be rejected as unknown, and missed by
+        # the README's check: register it in KEYS.
+        assert name in self.keys, f"{self.key(name)} is read but not registered in KEYS"
         if name not in self.data:
             if required:
                 raise self.error(name, "is required but missing")
@@ -223,12 +292,12 @@ class _Table:
 
     def reject_unknown(self) -> None:
         for name in self.data:
-            if name not in self.used:
-                hint = difflib.get_close_matches(name, sorted(self.used), n=1)
+            if name not in self.keys:
+                hint = difflib.get_close_matches(name, sorted(self.keys), n=1)
                 fix = (
                     f"did you mean {hint[0]!r}?"
                     if hint
-                    else "allowed: " + ", ".join(sorted(self.used))
+                    else "allowed: " + ", ".join(sorted(self.keys))
                 )
                 raise self.error(name, f"unknown key; {fix}")
 
@@ -272,7 +341,7 @@ def _read_secret_file(table: _Table, config_path: Path, file_name: str) -> list[
 
 
 def _monitor(data: Mapping[str, Any], path: Path) -> MonitorSettings:
-    t = _Table(data, path, "monitor")
+    t = _Table(data, path, "monitor", KEYS["monitor"])
     d = MonitorSettings()
     state = t.get("state_dir", str, None)
     env_state = os.environ.get("STATE_DIRECTORY")
@@ -347,7 +416,7 @@ def _heartbeat_url(t: _Table) -> str:
 
 
 def _archive(data: Mapping[str, Any], path: Path) -> ArchiveSettings:
-    t = _Table(data, path, "archive")
+    t = _Table(data, path, "archive", KEYS["archive"])
     d = ArchiveSettings()
     keep = t.get("keep_raw", int, None)
     if keep is not None and keep < 0:
@@ -516,7 +585,7 @@ def _listing_keys(t: _Table, selectors: Mapping[str, Any], profile: str) -> None
 def _source(data: Mapping[str, Any], path: Path, i: int, profiles: set[str]) -> SourceConfig:
     from .profiles import NUMBER_KEYS, SELECTOR_KEYS
 
-    t = _Table(data, path, f"source[{i}]")
+    t = _Table(data, path, f"source[{i}]", KEYS["source"])
     name = t.get("name", str, required=True)
     if not _NAME.match(name):
         raise t.error(
@@ -530,7 +599,7 @@ def _source(data: Mapping[str, Any], path: Path, i: int, profiles: set[str]) -> 
         fix = f"did you mean {hint[0]!r}?" if hint else "known: " + ", ".join(sorted(profiles))
         raise t.error("profile", f"unknown profile {profile!r}; {fix}")
     selectors = t.get("selectors", dict, {})
-    st = _Table(selectors, path, t.key("selectors"))
+    st = _Table(selectors, path, t.key("selectors"), selector_keys())
     for key in SELECTOR_KEYS:
         _selector(st, key, st.get(key, (int, bool, str) if key in NUMBER_KEYS else (str, list)))
     _listing_keys(st, selectors, profile)
@@ -568,7 +637,7 @@ def _source(data: Mapping[str, Any], path: Path, i: int, profiles: set[str]) -> 
 
 
 def _channel(data: Mapping[str, Any], path: Path, i: int) -> ChannelConfig:
-    t = _Table(data, path, f"channel[{i}]")
+    t = _Table(data, path, f"channel[{i}]", KEYS["channel"])
     name = t.get("name", str, required=True)
     if not _NAME.match(name):
         raise t.error("name", f"{name!r} must be 1-40 lowercase letters, digits, '-' or '_'")
@@ -591,7 +660,7 @@ def _channel(data: Mapping[str, Any], path: Path, i: int) -> ChannelConfig:
         )
     for u in urls:
         if "://" not in u:
-            from .notify import masked  # the one way to print a channel URL
+            from .masking import masked  # the one way to print a channel URL
 
             raise t.error("urls", f"{masked(u)!r} is not an Apprise URL (scheme://...)")
     events = t.strings("events", EVENT_KINDS)
@@ -682,7 +751,7 @@ def load(path: Path | str) -> Config:
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(path, "", f"not valid TOML: {exc}") from None
-    top = _Table(data, path, "")
+    top = _Table(data, path, "", KEYS[""])
     monitor = _monitor(top.get("monitor", dict, {}), path)
     sources = tuple(
         _source(s, path, i, set(PROFILES)) for i, s in enumerate(_list_of_tables(top, "source"))
@@ -729,7 +798,7 @@ def _watch(
 ) -> WatchConfig:
     from .watch import TermError, compile_term
 
-    t = _Table(data, path, f"watch[{i}]")
+    t = _Table(data, path, f"watch[{i}]", KEYS["watch"])
     name = t.get("name", str, required=True).strip()
     if not name or len(name) > 60 or not name.isprintable():
         raise t.error("name", 'must be 1-60 printable characters, e.g. "Taiwan"')
@@ -795,7 +864,6 @@ def _check_pairs(sources: tuple[SourceConfig, ...], path: Path) -> None:
 
 def _list_of_tables(top: _Table, name: str) -> list[Mapping[str, Any]]:
     if isinstance(top.data.get(name), dict):
-        top.used.add(name)
         raise top.error(name, f"write [[{name}]] with two brackets: there may be several")
     value = top.get(name, list, [])
     if not all(isinstance(v, dict) for v in value):

@@ -1,10 +1,10 @@
-"""`briefing-monitor demo`: the whole pipeline offline, on the seeds/ press room.
+"""`briefing-monitor demo`: the whole pipeline offline, on the press room in demo_site/.
 
-Serve a copy of seeds/site on 127.0.0.1, baseline it, change the site the way the real one
-changes (seeds/after: a new briefing, a corrected figure, a dropped Q&A, chrome noise),
-check again, then follow one briefing through its life (seeds/lifecycle: notice, topic page,
-transcript, edit) with a check after each step, and show the alerts sent through Apprise to
-the console."""
+Serve a copy of demo_site/site on 127.0.0.1, baseline it, change the site the way the real one
+changes (demo_site/after: a new briefing, a corrected figure, a dropped Q&A, chrome noise),
+check again, then follow one briefing through its life (demo_site/lifecycle: notice, topic
+page, transcript, edit) with a check after each step, and show the alerts sent through Apprise
+to the console. demo_site/ is package data built by seeds/build.py from seeds/text."""
 
 from __future__ import annotations
 
@@ -13,18 +13,20 @@ import shutil
 import sys
 import tempfile
 import time
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from .cli import summarise
 from .config import load
 from .cycle import run_check
-from .sitesrv import SiteServer
+from .output import summarise
+from .sitesrv import StaticServer
 from .store import Store
 
 INDEX = "pressroom/node_9001234.htm"
-# The life-cycle briefing of seeds/lifecycle (its topic page node_N) and its notice.
+# The life-cycle briefing of demo_site/lifecycle (its topic page node_N) and its notice.
 LIFECYCLE_BRIEFING, LIFECYCLE_NOTICE = "9013862", "117514263"
-# seeds/lifecycle/<step>, applied in order, and what each does to the site.
+# demo_site/lifecycle/<step>, applied in order, and what each does to the site.
 LIFECYCLE_STEPS = (
     ("1-notice", "A notice is posted: a press conference on the heating season, Oct. 16, 10 a.m."),
     ("2-held", "The conference is held: its topic page (speakers, photos) tops the index."),
@@ -55,14 +57,27 @@ tags = ["demo"]
 """
 
 
-def find_seeds() -> Path:
-    here = Path(__file__).resolve().parent.parent / "seeds"
-    if (here / "site").is_dir():
-        return here
-    raise SystemExit(
-        "error: seeds/ not found next to the monitor package; run the demo from "
-        "a clone (pip install -e .) or pass --seeds PATH"
-    )
+def demo_site() -> Traversable:
+    """The press room shipped in the package: site/, after/ and lifecycle/<step>/."""
+    site = resources.files(__package__ or "monitor") / "demo_site"
+    if not (site / "site").is_dir():
+        raise SystemExit(
+            "error: the demo's press room (monitor/demo_site/) is missing from this install; "
+            "reinstall briefing-monitor"
+        )
+    return site
+
+
+def copy_tree(source: Traversable, dest: Path) -> None:
+    """Copy a folder of package data over a real one (files in both: the source's win). The
+    installed package may be read-only or inside a zip and the demo changes its copy of the
+    site, so the data is read file by file (as_file() takes a folder only from Python 3.12)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for item in source.iterdir():
+        if item.is_dir():
+            copy_tree(item, dest / item.name)
+        else:
+            (dest / item.name).write_bytes(item.read_bytes())
 
 
 MARK = "demo-state"  # a file in a state dir the demo made: it may start that one afresh
@@ -88,15 +103,15 @@ def _fresh_state(state: Path) -> None:
     (state / MARK).write_text("made by `briefing-monitor demo`\n", encoding="utf-8")
 
 
-def run_demo(seeds: Path | None = None, state: Path | None = None) -> int:
+def run_demo(seeds: Traversable | None = None, state: Path | None = None) -> int:
     started = time.monotonic()
-    seeds = seeds or find_seeds()
+    seeds = seeds or demo_site()
     work = Path(tempfile.mkdtemp(prefix="briefing-monitor-demo-"))
     site = work / "site"
-    shutil.copytree(seeds / "site", site)
+    copy_tree(seeds / "site", site)
     state = state or work / "state"
     _fresh_state(state)
-    with SiteServer(site) as server:
+    with StaticServer(site) as server:
         config_path = work / "config.toml"
         config_path.write_text(
             _CONFIG.format(state=state.as_posix(), index=server.url(INDEX)), encoding="utf-8"
@@ -114,7 +129,7 @@ def run_demo(seeds: Path | None = None, state: Path | None = None) -> int:
             "transcript is corrected,\n   a Q&A block is dropped from another transcript, "
             "and comment counts and related links change (noise)."
         )
-        shutil.copytree(seeds / "after", site, dirs_exist_ok=True)
+        copy_tree(seeds / "after", site)
         print("\n3. Second check: the alerts below were sent through Apprise (console://).")
         with store.locked():
             reports = asyncio.run(run_check(config, store))
@@ -122,7 +137,7 @@ def run_demo(seeds: Path | None = None, state: Path | None = None) -> int:
         print("\nThen one briefing's life, a check after each step:")
         for n, (step, what) in enumerate(LIFECYCLE_STEPS, 4):
             print(f"\n{n}. {what}")
-            shutil.copytree(seeds / "lifecycle" / step, site, dirs_exist_ok=True)
+            copy_tree(seeds / "lifecycle" / step, site)
             with store.locked():
                 step_reports = asyncio.run(run_check(config, store))
             print("   " + "\n   ".join(summarise(step_reports)))

@@ -59,3 +59,7 @@ def _pair(entry: dict[str, Any] | None, source: str, bid: str) -> tuple[str | No
     if (entry["source"], entry["briefing"]) == (source, bid):
         return f"{entry['counterpart_source']}/{entry['counterpart']}", entry.get("summary", "")
     return f"{entry['source']}/{entry['briefing']}", entry.get("summary", "")
+
+
+# `export --format NAME`: the writers, by the name the command line uses.
+EXPORTS = {"jsonl": export_jsonl}

@@ -1,6 +1,6 @@
 """The archive's Atom feeds (RFC 4287): STATE/archive/feed.atom for every source and
 STATE/archive/<source>/feed.atom for one. One entry per alerted event, worded as the alert
-(alerts.render), linked to the briefing's archive page. They are written from the events log
+(compose.render), linked to the briefing's archive page. They are written from the events log
 (Store.log_event), so a rebuild gives the same entries, ids and times."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from . import alerts, layout
+from . import alerts, compose, layout
 from .model import Alert, EventKind
 from .store import Store
 
@@ -50,7 +50,7 @@ def entry(alert: Alert, root: Path) -> dict[str, Any]:
         except ValueError:
             folder = ""
     event = replace(event, archive_path=folder)
-    text, html = alerts.render(event, "text"), alerts.render(event, "html")
+    text, html = compose.render(event, "text"), compose.render(event, "html")
     return {
         "id": alert.alert_id,
         "at": alert.created_at,

@@ -31,10 +31,7 @@ def fingerprint(paragraphs: Iterable[Paragraph]) -> Fingerprint:
     texts = [fold(p.text) for p in paragraphs]
     texts = [t for t in texts if t]
     whole = hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()
-    return Fingerprint(
-        sha256=whole,
-        paragraphs=tuple(hashlib.sha256(t.encode("utf-8")).hexdigest()[:16] for t in texts),
-    )
+    return Fingerprint(sha256=whole)
 
 
 def to_text(paragraphs: Sequence[Paragraph]) -> str:

@@ -1,17 +1,22 @@
 """The default body of an alert (pure), one order in every format, most important first:
-the change itself (old and new in one sentence, a dropped or added Q&A as one block), then
-the links (the transcript's page of the first change, the archive page), then the details
-(date, pages, version, officials apart from the outlets that asked). alerts.py words the
-titles and the template fields; this module lays out the body from them."""
+the change itself (old and new in one sentence, a dropped or added Q&A as one block; for a
+new transcript its opening lines and the questions put), then the links (the transcript's
+page of the first change, the archive page), then the details (date, pages, version,
+officials apart from the outlets that asked, when it was detected). alerts.py words the
+titles and the template fields; this module lays out the body from them, and cuts a chat
+message to its service's length between blocks."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from . import alerts
 from .editclass import asks
-from .model import Change, ChangeKind, Event
+from .gist import unlabelled
+from .model import Change, ChangeKind, Event, EventKind
 
 # Inline styles only (no <style>, no images, no scripts): Gmail, Outlook and Apple Mail keep
 # them. Old and new carry their own background, so they read the same in dark mode.
@@ -20,6 +25,8 @@ _INS = "background:#dcf5e3;color:#0d6b2f;text-decoration:none;font-weight:bold;p
 _SMALL = "font-size:13px;opacity:0.75"
 _QUOTE = "margin:8px 0;padding:4px 10px;border-left:3px solid #9b1c1c"
 _QUOTE_ADDED = "margin:8px 0;padding:4px 10px;border-left:3px solid #0d6b2f"
+_QUOTE_SAID = "margin:8px 0;padding:4px 10px;border-left:3px solid #8a8f98"
+QUESTIONS_SHOWN = 8  # of a new transcript's questions; "and N more" says the rest
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s*")
 
 
@@ -35,36 +42,34 @@ def _sentences(text: str, n: int = 2, limit: int = 280) -> str:
     return said if said == text.strip() or said.endswith("…") else said + " …"
 
 
-def _where(c: Change) -> str:
-    return f"page {c.page}" + (f", {c.speaker}" if c.speaker else "")
-
-
-def _mark(old: str, new: str, fmt: str) -> str:
-    """Old and new side by side: struck red and bold green in HTML, ~old~ *new* in Markdown,
-    [-old-] {+new+} in plain text (the convention of wdiff)."""
+def _mark(old: str, new: str, fmt: str, dialect: alerts.Dialect = alerts.COMMONMARK) -> str:
+    """Old and new side by side: struck red and bold green in HTML, struck and bold in the
+    chat's Markdown (~~old~~ **new**, Slack ~old~ *new*), [-old-] {+new+} in plain text (the
+    convention of wdiff)."""
     o, n = _e(old, fmt), _e(new, fmt)
     if fmt == "html":
         o = f'<del style="{_DEL}">{o}</del>' if old else ""
         n = f'<ins style="{_INS}">{n}</ins>' if new else ""
     elif fmt == "markdown":
-        o, n = (f"~{o}~" if old else ""), (f"*{n}*" if new else "")
+        x, b = dialect.strike, dialect.bold
+        o, n = (f"{x}{o}{x}" if old else ""), (f"{b}{n}{b}" if new else "")
     else:
         o, n = (f"[-{o}-]" if old else ""), (f"{{+{n}+}}" if new else "")
     return " ".join(x for x in (o, n) if x)
 
 
-def _in_context(c: Change, fmt: str) -> str:
+def _in_context(c: Change, fmt: str, dialect: alerts.Dialect = alerts.COMMONMARK) -> str:
     """`…fell by [-30%-] {+25%+} compared with last year…`: the change where it is said."""
     old, new = alerts.clip(c.old), alerts.clip(c.new)
     marker = "[" + (c.new or "…") + "]"
     at = c.context.find(marker)
     if at < 0:
-        return _mark(old, new, fmt)
+        return _mark(old, new, fmt, dialect)
     before, after = c.context[:at].strip(), c.context[at + len(marker) :].strip()
     glue = "" if after[:1] in (".", ",", ";", ":", "，", "。", "、") else " "
     return (
         ("…" + _e(before, fmt) + " " if before else "")
-        + _mark(old, new, fmt)
+        + _mark(old, new, fmt, dialect)
         + (glue + _e(after, fmt) + "…" if after else "")
     )
 
@@ -76,7 +81,9 @@ def _block(changes: Sequence[Change]) -> tuple[str, str, str]:
     what = "removed" if removed else "added"
     askers = [c for c in changes if asks(c.speaker)]
     answers = [c for c in changes if not asks(c.speaker)]
-    text = (lambda c: c.old) if removed else (lambda c: c.new)
+    # The quote says "Q:" and "A:" itself: a paragraph's own label ("Q:", "问：",
+    # "Lu Jiaming:") is not said twice.
+    text = lambda c: unlabelled(c.old if removed else c.new, c.speaker)  # noqa: E731
     page = f"page {changes[0].page}"
     if askers and answers:
         asked, answered = askers[0].speaker or "", answers[0].speaker or ""
@@ -108,15 +115,27 @@ def _runs(changes: Sequence[Change]) -> list[list[Change]]:
     return runs
 
 
-def change_blocks(event: Event, fmt: str, limit: int) -> list[str]:
+def change_blocks(
+    event: Event, fmt: str, limit: int, dialect: alerts.Dialect = alerts.COMMONMARK
+) -> list[str]:
     """The change itself, one block per changed span or per paragraph run, in `fmt`."""
+    runs = _runs(list(event.diff.changes) if event.diff else [])
+    out = _run_blocks(runs[:limit], fmt, dialect)
+    if len(runs) > limit:
+        out.append(_more(len(runs) - limit, "changes", bool(out)))
+    return out
+
+
+def _more(n: int, what: str, shown: bool = True) -> str:
+    return f"… and {n} more {what} in the archive" if shown else f"{n} {what} in the archive"
+
+
+def _run_blocks(runs: Sequence[Sequence[Change]], fmt: str, dialect: alerts.Dialect) -> list[str]:
     out: list[str] = []
-    changes = list(event.diff.changes) if event.diff else []
-    runs = _runs(changes)
-    for run in runs[:limit]:
+    for run in runs:
         c = run[0]
         if c.kind is ChangeKind.CHANGED:
-            label, sentence = _e(_where(c), fmt), _in_context(c, fmt)
+            label, sentence = _e(alerts.where(c), fmt), _in_context(c, fmt, dialect)
             if fmt == "html":
                 out.append(
                     f'<p style="margin:8px 0"><span style="{_SMALL}">{label}</span><br>'
@@ -138,12 +157,10 @@ def change_blocks(event: Event, fmt: str, limit: int) -> list[str]:
             )
         elif fmt == "markdown":
             quoted = "\n".join(f"> {line}" for line in quote.splitlines())
-            out.append(f"_{where}_ *{lead}*\n{quoted}")
+            out.append(f"_{where}_ {dialect.bold}{lead}{dialect.bold}\n{quoted}")
         else:
             quoted = "\n".join(f"  {line}" for line in quote.splitlines())
             out.append(f"{where}: {lead}\n{quoted}")
-    if len(runs) > limit:
-        out.append(f"… and {len(runs) - limit} more changes in the archive")
     return out
 
 
@@ -163,7 +180,12 @@ def _archive_target(event: Event, fields: dict[str, str]) -> str:
 def links(event: Event, fmt: str, fields: dict[str, str]) -> list[tuple[str, str]]:
     """(what, target) of each link: the transcript page of the first change, the archive."""
     out: list[tuple[str, str]] = []
-    if event.url.startswith(("http://", "https://")):
+    if event.kind in (EventKind.ERROR, EventKind.RECOVERED):  # about the source: its listing
+        if event.url.startswith(("http://", "https://")):
+            out.append(("Open the press room", alerts.link(event.url)))
+    elif event.kind is EventKind.REMOVED:
+        pass  # the page is gone: the archive keeps its last version
+    elif event.url.startswith(("http://", "https://")):
         page, url = first_page_url(event)
         what = f"Open page {page} of the transcript" if page > 1 else "Open the transcript"
         out.append((what, alerts.link(url)))
@@ -219,28 +241,148 @@ def detail_lines(event: Event, fields: dict[str, str]) -> list[str]:
         f"Officials: {_names(officials)}" if officials else "",
         f"Questions from: {_names(outlets)}" if outlets else "",
         _in_all(event),
+        f"Detected {detected(event.detected)}" if event.detected else "",
     ]
     return [line for line in lines if line]
 
 
-def body(event: Event, fmt: str, limit: int, fields: dict[str, str]) -> str:
-    """The whole default body in `fmt` (fields: alerts.fields(event, fmt, …))."""
+def detected(when: datetime) -> str:
+    """`2026-11-30 14:05 UTC`: when the check that found it ran (a naive time is UTC)."""
+    when = when.astimezone(UTC) if when.tzinfo else when
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+@dataclass(frozen=True)
+class _Content:
+    """What an alert is about, in units a message can be cut between: changes, mentions or
+    questions (the first `shown` of `total`), after a lead that always stays (a new
+    transcript's opening lines)."""
+
+    units: tuple[str, ...]
+    total: int
+    what: str  # "changes", "mentions", "questions"
+    lead: str = ""
+    heading: str = ""  # above the units ("Questions asked (12):")
+    sep: str = "\n\n"
+    bullet: str = ""
+
+    def text(self, shown: int) -> str:
+        lines = [self.bullet + u for u in self.units[:shown]]
+        if self.total > shown:
+            more = _more(self.total - shown, self.what, shown > 0)
+            if self.what == "questions":
+                more = f"and {self.total - shown} more" if shown else f"{self.total} questions"
+            lines.append(self.bullet + more)
+        listed = self.sep.join(lines)
+        if listed and self.heading:
+            listed = self.heading + "\n" + listed
+        return "\n\n".join(x for x in (self.lead, listed) if x)
+
+
+def _content(
+    event: Event, fmt: str, limit: int, fields: dict[str, str], dialect: alerts.Dialect
+) -> _Content:
+    bullet = "• " if fmt == "markdown" else "- "
     if event.watch:
-        changes = fields["changes"].splitlines() if fmt != "html" else [fields["changes"]]
+        quoted = event.watch.mentions
+        lines = tuple(alerts.mention_line(m, fmt, dialect) for m in quoted[:limit])
+        return _Content(lines, len(quoted), "mentions", sep="\n", bullet=bullet)
+    if event.kind in (EventKind.NEW, EventKind.TRANSCRIPT) and (event.opening or event.questions):
+        return _said(event, fmt, dialect)
+    runs = _runs(list(event.diff.changes) if event.diff else [])
+    return _Content(tuple(_run_blocks(runs[:limit], fmt, dialect)), len(runs), "changes")
+
+
+def _said(event: Event, fmt: str, dialect: alerts.Dialect) -> _Content:
+    """A new transcript's opening lines, quoted, and the questions put (outlet: topic)."""
+    opening = [_e(line, fmt) for line in event.opening]
+    if fmt == "markdown":
+        lead = "\n>\n".join(f"> {line}" for line in opening)
     else:
-        changes = change_blocks(event, fmt, limit)
+        lead = "\n".join(f"  {line}" for line in opening)
+    asked = event.questions
+    lines = tuple(
+        _e(f"{q.outlet}: {q.topic}" if q.outlet else q.topic, fmt) for q in asked[:QUESTIONS_SHOWN]
+    )
+    heading = f"Questions asked ({len(asked)}):" if asked else ""
+    if fmt == "markdown" and heading:
+        heading = f"{dialect.bold}{heading[:-1]}{dialect.bold}"
+    bullet = "• " if fmt == "markdown" else "- "
+    return _Content(lines, len(asked), "questions", lead, heading, "\n", bullet)
+
+
+def body(
+    event: Event,
+    fmt: str,
+    limit: int,
+    fields: dict[str, str],
+    dialect: alerts.Dialect = alerts.COMMONMARK,
+    fits: Callable[[str], bool] | None = None,
+) -> str:
+    """The whole default body in `fmt` (fields: alerts.fields(event, fmt, …)). With `fits`
+    (a chat service's length), the body is cut between blocks: the change comes first and
+    the links stay; the details go before the second change does."""
     note = [fields["note"]] if fields["note"] else []
     details = [_e(line, fmt) for line in detail_lines(event, fields)]
     found = links(event, fmt, fields)
     if fmt == "html":
-        return _html(event, fields, changes, note, found, details)
+        return _html(event, fields, _html_content(event, limit, fields), note, found, details)
+    content = _content(event, fmt, limit, fields, dialect)
     if fmt == "markdown":
         shown = [f"[{w}]({t})" if "://" in t else f"{w}: {_e(t, fmt)}" for w, t in found]
-        blocks = ["\n\n".join(changes), "\n".join(note), " · ".join(shown), "\n".join(details)]
-        return "\n\n".join(b for b in blocks if b)
-    shown = [f"{w}: {t}" for w, t in found]
-    blocks = ["\n\n".join(changes), "\n".join(note), "\n".join(shown), "\n".join(details)]
-    return "\n\n".join(b for b in blocks if b)
+        linked = " · ".join(shown)
+    else:
+        linked = "\n".join(f"{w}: {t}" for w, t in found)
+
+    def laid_out(n: int, with_details: bool) -> str:
+        blocks = [content.text(n), "\n".join(note), linked]
+        return "\n\n".join(b for b in (*blocks, "\n".join(details) * with_details) if b)
+
+    n = len(content.units)
+    whole = laid_out(n, True)
+    if fits is None or fits(whole):
+        return whole
+    for k in range(n, -1, -1):  # the most units that fit without the details ...
+        if fits(laid_out(k, False)):
+            return laid_out(k, True) if fits(laid_out(k, True)) else laid_out(k, False)
+    # Not even the links and the count fit (a service of a few hundred characters): whole
+    # lines, as many as it takes, so no markup is cut open.
+    kept: list[str] = []
+    for line in laid_out(0, False).split("\n"):
+        if not fits("\n".join([*kept, line]).rstrip()):
+            break
+        kept.append(line)
+    return "\n".join(kept).rstrip()
+
+
+def _html_content(event: Event, limit: int, fields: dict[str, str]) -> list[str]:
+    """The change itself in HTML: change blocks, a watch's mentions, or what a new transcript
+    says (its opening lines and the questions put)."""
+    if event.watch:
+        return [fields["changes"]]
+    if not (
+        event.kind in (EventKind.NEW, EventKind.TRANSCRIPT) and (event.opening or event.questions)
+    ):
+        return change_blocks(event, "html", limit)
+    out = []
+    if event.opening:
+        said = "<br><br>".join(_e(line, "html") for line in event.opening)
+        out.append(f'<p style="{_QUOTE_SAID}">{said}</p>')
+    asked = event.questions
+    if asked:
+        items = [
+            f"<li><b>{_e(q.outlet, 'html')}</b>: {_e(q.topic, 'html')}</li>"
+            if q.outlet
+            else f"<li>{_e(q.topic, 'html')}</li>"
+            for q in asked[:QUESTIONS_SHOWN]
+        ]
+        if len(asked) > QUESTIONS_SHOWN:
+            items.append(f"<li>and {len(asked) - QUESTIONS_SHOWN} more</li>")
+        out.append(
+            f'<p style="margin:12px 0 4px"><b>Questions asked ({len(asked)})</b></p>'
+            f'<ul style="margin:0 0 8px;padding-left:20px">{"".join(items)}</ul>'
+        )
+    return out
 
 
 def _html(

@@ -7,6 +7,7 @@ discover -> fetch -> extract -> fingerprint -> detect -> store -> diff -> notify
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -69,7 +70,6 @@ class Transcript:
 @dataclass(frozen=True)
 class Fingerprint:
     sha256: str  # over the normalised text, page boundaries excluded
-    paragraphs: tuple[str, ...]  # one short hash per paragraph
 
 
 class ChangeKind(StrEnum):
@@ -156,6 +156,14 @@ class WatchFinding:
     mentions: tuple[Mention, ...]  # quoted: those new to the text, or gone from it
 
 
+@dataclass(frozen=True)
+class Question:
+    """A question put at a briefing, as an alert lists it: who asked, and on what."""
+
+    outlet: str  # the asker's label ("CCTV", "总台央视记者"); "" when it is only "Q" or "问"
+    topic: str  # its first sentence or clause, clipped
+
+
 # The details of an unchanged event whose check stored a version re-read by a newer monitor.
 REPROCESSED = ("reprocessed",)
 
@@ -191,6 +199,11 @@ class Event:
     watch: WatchFinding | None = None  # a `watch` event's term and the passages it quotes
     page_urls: tuple[str, ...] = ()  # the transcript's pages: an alert links the changed one
     archive_page: str = ""  # the briefing's archive page: a URL under [archive] base_url, or a file
+    # What a new transcript says, so a reader knows whether to open it (gist.py): its first
+    # lines of substance, clipped, and the questions put, in order.
+    opening: tuple[str, ...] = ()
+    questions: tuple[Question, ...] = ()
+    detected: datetime | None = None  # when the check that found it ran (its `now`)
 
 
 @dataclass(frozen=True)

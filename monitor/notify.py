@@ -1,5 +1,7 @@
-"""Alerts on their way out: the durable outbox, digests, and delivery through Apprise with
-retries. Wording lives in alerts.py; this module only moves messages.
+"""Alerts on their way out: into the durable outbox, into digests, and delivery through
+Apprise with retries. Wording lives in alerts.py, layout.py and compose.py; the outbox's items
+and the decisions on them (what is due, when, what is given up) in outbox.py; this module only
+moves messages.
 
 An alert is written to STATE/outbox/ before the version that caused it is committed, and a
 delivery target (one Apprise URL of a channel) is struck off only after Apprise reports
@@ -16,14 +18,15 @@ from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import unquote
 
 import apprise
 from apprise.decorators import notify as apprise_plugin
 
-from . import alerts, feeds
+from . import alerts, compose, feeds, outbox
 from .config import ChannelConfig, Config
+from .masking import redact, secrets_of
 from .model import Alert, Event
+from .outbox import DigestEntry, OutboxItem, Target
 from .safetext import strip_controls
 from .store import Store, slug
 
@@ -36,8 +39,6 @@ _apprise_log.setLevel(logging.DEBUG)
 _apprise_log.propagate = False
 _apprise_log.addHandler(logging.NullHandler())
 
-RETRY_BASE = timedelta(minutes=1)  # [monitor] retry_base and retry_cap set them
-RETRY_CAP = timedelta(hours=6)
 _NOTIFY_TYPES = {
     "info": apprise.NotifyType.INFO,
     "success": apprise.NotifyType.SUCCESS,
@@ -57,65 +58,6 @@ def _console(body: str, title: str, *args: Any, **kwargs: Any) -> bool:
     lines = "\n".join(f"│ {line}" for line in strip_controls(body).splitlines())
     print(f"\n┌─ {strip_controls(title)}\n{lines}\n└─", flush=True)
     return True
-
-
-# Query keys whose values are settings, never secrets: masked() shows them as they are.
-_SETTINGS = frozenset(
-    {"format", "overflow", "method", "mode", "retry", "wait", "optional", "cto", "rto", "verify"}
-)
-
-
-def masked(url: str) -> str:
-    """A channel URL safe to print. Apprise's privacy mode hides passwords and the tokens its
-    plugins know of (some hosts are tokens), but not +header or -payload values nor the path
-    of a json://, form:// or xml:// URL; so on top of it every path segment and every query
-    value is masked unless its key is a known setting. A URL Apprise rejects: its scheme only."""
-    try:
-        plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
-        shown = str(plugin.url(privacy=True)) if plugin else ""
-    except Exception:  # noqa: BLE001 - a printable form must never fail
-        shown = ""
-    if "://" not in shown:
-        known = re.match(r"([a-zA-Z][a-zA-Z0-9+.-]*)://", url)
-        return f"{known.group(1)}://…" if known else "…"
-    scheme, rest = shown.split("://", 1)
-    rest, hashmark, _ = rest.partition("#")
-    rest, _, query = rest.partition("?")
-    host, slash, path = rest.partition("/")
-    path = "/".join("…" if segment else "" for segment in path.split("/"))
-    pairs = []
-    for pair in filter(None, query.split("&")):
-        key, equals, value = pair.partition("=")
-        shows = not value or unquote(key).lower() in _SETTINGS
-        pairs.append(key + equals + (value if shows else "…"))
-    return (
-        f"{scheme}://{host}{slash}{path}"
-        + ("?" + "&".join(pairs) if pairs else "")
-        + ("#…" if hashmark else "")
-    )
-
-
-_SEPARATORS = re.compile(r"[/?&=#@:;,+\s]+")
-
-
-def _secrets(url: str) -> list[str]:
-    """What masked() hides of a URL, as it may appear in a log line (raw or decoded),
-    longest first."""
-    safe = masked(url)
-    shown = set(_SEPARATORS.split(safe + " " + unquote(safe)))
-    _, _, rest = url.partition("://")
-    pieces = set(_SEPARATORS.split(rest + " " + unquote(rest)))
-    return sorted((p for p in pieces - shown if len(p) >= 3), key=len, reverse=True)
-
-
-def _redact(text: str, secrets: Sequence[str]) -> str:
-    for secret in secrets:
-        # A short piece ('hook') is masked as a word only, so it does not eat other words.
-        pattern = re.escape(secret)
-        if len(secret) < 8:
-            pattern = rf"(?<![A-Za-z0-9]){pattern}(?![A-Za-z0-9])"
-        text = re.sub(pattern, "…", text)
-    return text
 
 
 _attempt: ContextVar[object] = ContextVar("apprise_attempt", default=None)
@@ -153,7 +95,7 @@ def _reason(lines: Sequence[tuple[int, str]], url: str) -> str:
     """Apprise's own account of a failure, in one line with the URL's secrets masked: its
     warnings and errors, and the exception it logs at DEBUG (the errno of a refused
     connection, an SMTP server's reply)."""
-    secrets = _secrets(url)
+    secrets = secrets_of(url)
     said: list[str] = []
     for level, line in lines:
         if level < logging.WARNING:
@@ -166,7 +108,7 @@ def _reason(lines: Sequence[tuple[int, str]], url: str) -> str:
                 line = errno.group(0)
             elif smtp:  # (535, b'5.7.8 Authentication credentials invalid')
                 line = f"{smtp[1]} {smtp[2]}"
-        line = " ".join(re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", _redact(line, secrets)).split())
+        line = " ".join(re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", redact(line, secrets)).split())
         if line and line not in said:
             said.append(line)
     return "; ".join(said)[:500]
@@ -216,15 +158,46 @@ def alert_id(event: Event) -> str:
     return f"{event.source}-{event.briefing_id}-{event.kind.value}-{digest}"
 
 
-def targets(channel: ChannelConfig) -> list[str]:
+def targets(channel: ChannelConfig) -> list[Target]:
     """Delivery targets: one per Apprise URL of the channel ('email#0')."""
-    return [f"{channel.name}#{i}" for i in range(len(channel.urls))]
+    return [Target(channel.name, i) for i in range(len(channel.urls))]
 
 
 def message_for(event: Event, channel: ChannelConfig, url: str) -> alerts.Message:
     fmt = alerts.format_for(url, channel.format)
     limit = channel.max_changes or (5 if fmt == "markdown" else 25)
-    return alerts.render(event, fmt, limit, channel.title_template, channel.body_template)
+    dialect, fits = _service(url, fmt)
+    return compose.render(
+        event, fmt, limit, channel.title_template, channel.body_template, dialect, fits
+    )
+
+
+def _service(url: str, fmt: str) -> tuple[alerts.Dialect, alerts.Limit]:
+    """What the URL's service reads and takes, from its Apprise plugin: its Markdown, and the
+    lengths of body and title as Apprise hands them over, after its own conversion to the
+    service's markup (Telegram's escapes make a text longer)."""
+    plugin, _ = _instantiate(url)
+    if plugin is None:  # a URL Apprise rejects fails at delivery, with Apprise's reason
+        return alerts.dialect_for(url), alerts.Limit()
+    base = getattr(apprise, "NotifyBase", None)
+    convert = getattr(type(plugin), "dialect_convert", None)
+    converts = convert is not None and convert is not getattr(base, "dialect_convert", None)
+    form = _APPRISE_FORMATS[fmt]
+
+    def measure(text: str) -> int:
+        if not converts:
+            return len(text)
+        try:
+            return len(plugin.dialect_convert(text, form))
+        except Exception:  # noqa: BLE001 - a conversion Apprise fails at is its own to report
+            return len(text)
+
+    limit = alerts.Limit(
+        int(getattr(plugin, "body_maxlen", 0) or 0),
+        int(getattr(plugin, "title_maxlen", 0) or 0),
+        measure,
+    )
+    return alerts.dialect_for(url, converts), limit
 
 
 def enqueue(store: Store, alert: Alert, config: Config) -> None:
@@ -233,46 +206,21 @@ def enqueue(store: Store, alert: Alert, config: Config) -> None:
     if store.was_delivered(alert.alert_id):
         return
     feeds.record(store, alert)
-    direct: dict[str, Any] = {}
+    created = datetime.fromisoformat(alert.created_at)
+    kind = alert.event.kind.value
+    direct: dict[Target, alerts.Message] = {}
     for channel in (c for c in config.channels if c.name in alert.channels):
         messages = {
-            t: message_for(alert.event, channel, u).__dict__
+            t: message_for(alert.event, channel, u)
             for t, u in zip(targets(channel), channel.urls, strict=True)
         }
         if channel.digest is None:
             direct.update(messages)
         else:
-            store.add_digest_entry(
-                channel.name,
-                {
-                    "alert_id": alert.alert_id,
-                    "kind": alert.event.kind.value,
-                    "created_at": alert.created_at,
-                    "messages": messages,
-                },
-            )
+            entry = DigestEntry(alert.alert_id, kind, created, messages)
+            store.add_digest_entry(channel.name, entry.to_json())
     if direct:
-        store.put_alert(
-            _item(
-                alert.alert_id, alert.event.source, alert.event.kind.value, alert.created_at, direct
-            )
-        )
-
-
-def _item(
-    alert_id: str, source: str, kind: str, created_at: str, messages: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "alert_id": alert_id,
-        "source": source,
-        "kind": kind,
-        "created_at": created_at,
-        "messages": messages,
-        "pending": sorted(messages),
-        "attempts": {},
-        "errors": {},
-        "next_try": {},
-    }
+        outbox.put(store, OutboxItem.new(alert.alert_id, alert.event.source, kind, created, direct))
 
 
 def flush_digests(store: Store, config: Config, now: datetime) -> None:
@@ -280,31 +228,25 @@ def flush_digests(store: Store, config: Config, now: datetime) -> None:
     for channel in config.channels:
         if channel.digest is None:
             continue
-        entries = store.digest_entries(channel.name)
+        entries = outbox.digest_entries(store, channel.name)
         if not entries:
             continue
-        oldest = min(datetime.fromisoformat(e["created_at"]) for e in entries)
+        oldest = min(e.created_at for e in entries)
         if channel.digest and now - oldest < timedelta(seconds=channel.digest):
             continue
-        ids = sorted(e["alert_id"] for e in entries)
+        ids = sorted(e.alert_id for e in entries)
         digest_id = (
             f"digest-{channel.name}-" + hashlib.sha256("|".join(ids).encode()).hexdigest()[:16]
         )
         if not (store.was_delivered(digest_id) or store.has_alert(digest_id)):
             messages = {}
             for target in targets(channel):
-                parts = [
-                    alerts.Message(**e["messages"][target])
-                    for e in entries
-                    if target in e["messages"]
-                ]
+                parts = [e.messages[target] for e in entries if target in e.messages]
                 if parts:
-                    messages[target] = alerts.digest(
-                        parts, [e["kind"] for e in entries], parts[0].format
-                    ).__dict__
-            store.put_alert(
-                _item(digest_id, "digest", "digest", now.isoformat(timespec="seconds"), messages)
-            )
+                    kinds = [e.kind for e in entries]
+                    messages[target] = compose.digest(parts, kinds, parts[0].format)
+            created = now.replace(microsecond=0)  # whole seconds, as an alert's own stamp
+            outbox.put(store, OutboxItem.new(digest_id, "digest", "digest", created, messages))
         store.drop_digest(channel.name)
 
 
@@ -314,14 +256,17 @@ async def send_one(url: str, message: alerts.Message) -> tuple[bool, str]:
     plugin, why = _instantiate(url)
     if plugin is None:
         return False, f"not a valid Apprise URL: {why}"
+    from . import mailparts  # the monitor's own text part of an HTML email (why: its docstring)
+
     ap = apprise.Apprise()
     ap.add(plugin)
-    with _apprise_lines() as attempt:
+    body, fmt = mailparts.body_for(plugin, message)
+    with _apprise_lines() as attempt, mailparts.plain_part(plugin, message):
         try:
             result = await ap.async_notify(
                 title=message.title,
-                body=message.body,
-                body_format=_APPRISE_FORMATS[message.format],
+                body=body,
+                body_format=_APPRISE_FORMATS[fmt],
                 notify_type=_NOTIFY_TYPES.get(message.type, apprise.NotifyType.INFO),
             )
         except Exception as exc:  # noqa: BLE001 - a plugin error is a failed delivery
@@ -331,69 +276,6 @@ async def send_one(url: str, message: alerts.Message) -> tuple[bool, str]:
     why = _reason(attempt.lines, url)
     status = getattr(getattr(result, "status", None), "name", "FAILURE")
     return False, f"delivery failed: {why}" if why else f"delivery failed ({status})"
-
-
-# -- what is due: pure decisions on the outbox's items ------------------------------------
-
-
-def retry_delay(tries: int, base: timedelta = RETRY_BASE, cap: timedelta = RETRY_CAP) -> timedelta:
-    """The wait after the `tries`-th failed delivery to one target: base, doubling, at most cap."""
-    return min(base * 2 ** min(max(tries - 1, 0), 32), cap)
-
-
-def _when(stamp: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(stamp) if stamp else None
-    except ValueError:
-        return None
-
-
-def is_due(item: dict[str, Any], target: str, now: datetime) -> bool:
-    """A target is due when it has no next try yet, or that time has come."""
-    due = _when(item.get("next_try", {}).get(target, ""))
-    return due is None or due <= now
-
-
-def next_due(items: Sequence[dict[str, Any]]) -> datetime | None:
-    """When the earliest waiting target of the outbox is due (None: nothing waits); a target
-    never tried is due at its alert's creation."""
-    times = [
-        _when(item.get("next_try", {}).get(t, "")) or _when(item.get("created_at", ""))
-        for item in items
-        for t in item.get("pending", ())
-    ]
-    return min((t for t in times if t is not None), default=None)
-
-
-def waiting(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per target still waiting: the alert, its channel target (`hook#0`, never a URL),
-    the tries so far, the next try and the last error (Apprise's reason, already masked)."""
-    return [
-        {
-            "alert_id": item["alert_id"],
-            "source": item.get("source", ""),
-            "kind": item.get("kind", ""),
-            "created_at": item.get("created_at", ""),
-            "channel": target,
-            "attempts": item.get("attempts", {}).get(target, 0),
-            "next_try": item.get("next_try", {}).get(target) or None,
-            "last_error": item.get("errors", {}).get(target, ""),
-        }
-        for item in items
-        for target in item.get("pending", ())
-    ]
-
-
-def _age_start(item: dict[str, Any]) -> datetime:
-    """An alert's age counts from its creation, or from when `outbox retry --dead` revived it."""
-    return datetime.fromisoformat(item.get("revived_at") or item["created_at"])
-
-
-def revive(item: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """A dead alert back in the outbox: every target it still owes due now, tries counted anew."""
-    fresh = {k: v for k, v in item.items() if k != "dead_reason"}
-    fresh.update(attempts={}, next_try={}, revived_at=now.isoformat(timespec="seconds"))
-    return fresh
 
 
 async def deliver(
@@ -411,60 +293,54 @@ async def deliver(
     max_age = timedelta(seconds=config.monitor.alert_max_age)
     base = timedelta(seconds=config.monitor.retry_base)
     cap = timedelta(seconds=config.monitor.retry_cap)
-    for item in store.outbox_items():
-        if only and item["alert_id"] not in only:
+    for item in outbox.load(store):
+        if only and item.alert_id not in only:
             continue
-        if store.was_delivered(item["alert_id"]):  # a crash came between ledger and unlink
-            store.drop_alert(item["alert_id"])
+        if store.was_delivered(item.alert_id):  # a crash came between ledger and unlink
+            store.drop_alert(item.alert_id)
             continue
-        for target in list(item["pending"]):
-            if not force and not is_due(item, target, now):
+        for target in item.pending:  # the tuple read here: `item` is replaced as it goes
+            if not force and not outbox.is_due(item, target, now):
                 continue
-            name, _, idx = target.partition("#")
-            channel = by_name.get(name)
-            if channel is None or int(idx) >= len(channel.urls):
+            channel = by_name.get(target.channel)
+            message = item.messages.get(target)
+            if channel is None or target.index >= len(channel.urls) or message is None:
                 log.warning(
                     "alert %s: channel %s is no longer configured; dropping it",
-                    item["alert_id"],
+                    item.alert_id,
                     target,
                 )
-                item["pending"].remove(target)
+                item = item.dropped(target)
                 _save(store, item)
                 continue
-            message = alerts.Message(**item["messages"][target])
-            ok, reason = await send_one(channel.urls[int(idx)], message)
+            ok, reason = await send_one(channel.urls[target.index], message)
             if ok:
                 sent += 1
-                item["pending"].remove(target)
-                item["errors"].pop(target, None)
-                log.info("alert %s sent to %s", item["alert_id"], target)
+                item = item.sent(target)
+                log.info("alert %s sent to %s", item.alert_id, target)
             else:
                 failed += 1
-                tries = item["attempts"][target] = item["attempts"].get(target, 0) + 1
-                item["errors"][target] = reason
-                delay = retry_delay(tries, base, cap)
-                item["next_try"][target] = (now + delay).isoformat()
+                item = item.failed(target, reason, now, base, cap)
                 log.warning(
                     "alert %s to %s failed: %s; retry after %s",
-                    item["alert_id"],
+                    item.alert_id,
                     target,
                     reason,
-                    delay,
+                    outbox.retry_delay(item.tries_of(target).attempts, base, cap),
                 )
             # Book each delivery at once, so a crash resends at most this one target.
             _save(store, item)
-        if item["pending"] and now - _age_start(item) > max_age:
-            reasons = "; ".join(f"{t}: {r}" for t, r in item["errors"].items())
-            store.bury_alert(item, reasons or "undeliverable")
+        if outbox.expired(item, now, max_age):
+            store.bury_alert(item.to_json(), item.reasons())
             log.error(
-                "alert %s undelivered after %s; moved to outbox/dead/", item["alert_id"], max_age
+                "alert %s undelivered after %s; moved to outbox/dead/", item.alert_id, max_age
             )
     return sent, failed
 
 
-def _save(store: Store, item: dict[str, Any]) -> None:
-    if item["pending"]:
-        store.put_alert(item)
+def _save(store: Store, item: OutboxItem) -> None:
+    if item.pending:
+        outbox.put(store, item)
     else:
-        store.mark_delivered(item["alert_id"])
-        store.drop_alert(item["alert_id"])
+        store.mark_delivered(item.alert_id)
+        store.drop_alert(item.alert_id)

@@ -1,65 +1,427 @@
-"""`briefing-monitor outbox`: the alerts waiting for a channel and those given up on
-(outbox/dead/); retry them now, resend dead ones once their channel is fixed, or purge them."""
+"""The outbox: alerts waiting for a channel, as typed values. An item, its delivery targets and
+their tries; the pure decisions on them (what is due, when next, what waits, a dead alert
+revived, an alert too old); their JSON form in STATE/outbox/; and what `briefing-monitor
+outbox` does with them (list, retry, purge). Sending is notify.py's, passed in where needed.
+
+The JSON form is the one 0.2.0 wrote (targets as "name#idx" keys, ISO times), so the files
+already in a state directory are read and rewritten as they are."""
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import contextlib
-import json
-from collections.abc import Iterator, Sequence
+import dataclasses
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from . import config as config_mod
-from . import notify
-from .config import Config
-from .status import local, now, waiting_lines
+from .alerts import Message
 from .store import Store, StoreLocked
 
+log = logging.getLogger(__name__)
 
-def listing(store: Store) -> dict[str, Any]:
-    """What `outbox` shows: each waiting target, and each dead alert with the targets it owes."""
-    dead = [
-        {
-            "alert_id": item["alert_id"],
-            "source": item.get("source", ""),
-            "kind": item.get("kind", ""),
-            "created_at": item.get("created_at", ""),
-            "channels": list(item.get("pending", [])),
-            "reason": item.get("dead_reason", ""),  # Apprise's reasons, masked when stored
+RETRY_BASE = timedelta(minutes=1)  # [monitor] retry_base and retry_cap set them
+RETRY_CAP = timedelta(hours=6)
+_MESSAGE_FIELDS = frozenset(f.name for f in dataclasses.fields(Message))
+
+
+class BadItem(ValueError):
+    """An outbox file that parses as JSON but is not an alert this version can read."""
+
+
+@dataclass(frozen=True, order=True)
+class Target:
+    """One Apprise URL of a channel, by its place in the channel's `urls`. Never the URL
+    itself: that holds secrets, and the outbox outlives a config edit."""
+
+    channel: str
+    index: int
+
+    def __str__(self) -> str:
+        return f"{self.channel}#{self.index}"  # the key in the JSON form: "email#0"
+
+    @classmethod
+    def parse(cls, text: str) -> Target:
+        channel, mark, index = text.rpartition("#")
+        if not (channel and mark and index.isdigit()):
+            raise BadItem(f"not a delivery target: {text!r} (expected name#index)")
+        return cls(channel, int(index))
+
+
+@dataclass(frozen=True)
+class Tries:
+    """What one target's failed deliveries left: how many, when to try again, and Apprise's
+    last reason (secrets already masked)."""
+
+    attempts: int = 0
+    next_try: datetime | None = None  # None: due at once
+    last_error: str = ""
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """One alert on its way out: its message for each target, and the targets still owed.
+    Updates give a new item (the caller writes it back), never change this one."""
+
+    alert_id: str
+    source: str
+    kind: str
+    created_at: datetime
+    messages: Mapping[Target, Message]  # every target the alert was worded for
+    pending: tuple[Target, ...]  # those not yet delivered, in sending order
+    tries: Mapping[Target, Tries] = field(default_factory=dict)
+    revived_at: datetime | None = None  # when `outbox retry --dead` put it back
+    dead_reason: str = ""  # only in outbox/dead/: why it was given up
+
+    @classmethod
+    def new(
+        cls,
+        alert_id: str,
+        source: str,
+        kind: str,
+        created_at: datetime,
+        messages: Mapping[Target, Message],
+    ) -> OutboxItem:
+        return cls(alert_id, source, kind, created_at, dict(messages), tuple(sorted(messages)))
+
+    def tries_of(self, target: Target) -> Tries:
+        return self.tries.get(target, Tries())
+
+    def sent(self, target: Target) -> OutboxItem:
+        """Delivered to `target`: struck off, its last error forgotten (its count kept)."""
+        tries = {**self.tries, target: dataclasses.replace(self.tries_of(target), last_error="")}
+        return self._without(target, tries)
+
+    def dropped(self, target: Target) -> OutboxItem:
+        """A target that can no longer be sent to (its channel left the config)."""
+        return self._without(target, self.tries)
+
+    def failed(
+        self,
+        target: Target,
+        reason: str,
+        now: datetime,
+        base: timedelta = RETRY_BASE,
+        cap: timedelta = RETRY_CAP,
+    ) -> OutboxItem:
+        """A failed delivery to `target`: one more try counted, due again after the backoff."""
+        attempts = self.tries_of(target).attempts + 1
+        after = Tries(attempts, now + retry_delay(attempts, base, cap), reason)
+        return dataclasses.replace(self, tries={**self.tries, target: after})
+
+    def reasons(self) -> str:
+        """Every target's last error in one line: why a dead alert was given up."""
+        said = [f"{t}: {tries.last_error}" for t, tries in self.tries.items() if tries.last_error]
+        return "; ".join(said) or "undeliverable"
+
+    def _without(self, target: Target, tries: Mapping[Target, Tries]) -> OutboxItem:
+        pending = tuple(t for t in self.pending if t != target)
+        return dataclasses.replace(self, pending=pending, tries=tries)
+
+    # -- the JSON form (0.2.0's) ---------------------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "alert_id": self.alert_id,
+            "source": self.source,
+            "kind": self.kind,
+            "created_at": _iso(self.created_at),
+            "messages": _messages_json(self.messages),
+            "pending": [str(t) for t in self.pending],
+            # Three maps keyed by target, as 0.2.0 wrote them; a default is left out.
+            "attempts": {str(t): s.attempts for t, s in self.tries.items() if s.attempts},
+            "errors": {str(t): s.last_error for t, s in self.tries.items() if s.last_error},
+            "next_try": {str(t): _iso(s.next_try) for t, s in self.tries.items() if s.next_try},
         }
-        for item in store.dead_items()
-    ]
-    return {"waiting": notify.waiting(store.outbox_items()), "dead": dead}
+        if self.revived_at:
+            data["revived_at"] = _iso(self.revived_at)
+        if self.dead_reason:
+            data["dead_reason"] = self.dead_reason
+        return data
 
-
-def format_listing(found: dict[str, Any]) -> str:
-    from .cli import _table
-
-    n = len({w["alert_id"] for w in found["waiting"]})
-    lines = [f"waiting: {n} alert{'s' * (n != 1)}", *waiting_lines(found["waiting"])]
-    lines.append(f"dead: {len(found['dead'])} alert{'s' * (len(found['dead']) != 1)}")
-    if found["dead"]:
-        rows: list[tuple[str, ...]] = [("  ALERT", "CREATED", "CHANNEL", "REASON")]
-        for d in found["dead"]:
-            rows.append(
-                (
-                    "  " + d["alert_id"],
-                    local(d["created_at"]),
-                    ", ".join(d["channels"]),
-                    d["reason"],
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> OutboxItem:
+        """An item as 0.2.0 or this version wrote it; BadItem says what is wrong with one
+        that is not."""
+        try:
+            alert_id = data["alert_id"]
+            if not isinstance(alert_id, str) or not alert_id:
+                raise BadItem(f"alert_id {alert_id!r} is not a name")
+            messages = _messages(data)
+            attempts, errors = _map(data, "attempts"), _map(data, "errors")
+            next_try = _map(data, "next_try")
+            named = {*attempts, *errors, *next_try}
+            tries = {
+                Target.parse(t): Tries(
+                    int(attempts.get(t) or 0),
+                    _stamp(next_try.get(t)),
+                    str(errors.get(t) or ""),
                 )
+                for t in sorted(named)
+            }
+            return cls(
+                alert_id,
+                str(data.get("source") or ""),
+                str(data.get("kind") or ""),
+                _required_stamp(data.get("created_at")),
+                messages,
+                tuple(Target.parse(t) for t in data.get("pending") or ()),
+                tries,
+                _stamp(data.get("revived_at")),
+                str(data.get("dead_reason") or ""),
             )
-        lines.append(_table(rows))
-    return "\n".join(lines)
+        except BadItem:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise BadItem(f"not an outbox item: {type(exc).__name__}: {exc}") from None
+
+
+def _map(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = data.get(key) or {}
+    if not isinstance(value, Mapping):
+        raise BadItem(f"{key} is not a map of targets")
+    return value
+
+
+def _messages(data: Mapping[str, Any]) -> dict[Target, Message]:
+    # Keys this version does not know (written by a later one) are left out, not fatal; a
+    # message from before `text` existed gets its default.
+    return {
+        Target.parse(t): Message(**{k: v for k, v in m.items() if k in _MESSAGE_FIELDS})
+        for t, m in _map(data, "messages").items()
+    }
+
+
+def _messages_json(messages: Mapping[Target, Message]) -> dict[str, Any]:
+    return {str(t): dataclasses.asdict(m) for t, m in messages.items()}
+
+
+def _stamp(text: Any) -> datetime | None:
+    """An ISO time as the outbox stores it; one without a zone is UTC (as it was written)."""
+    if not text:
+        return None
+    when = datetime.fromisoformat(str(text))
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _required_stamp(text: Any) -> datetime:
+    when = _stamp(text)
+    if when is None:
+        raise BadItem("created_at is missing")
+    return when
+
+
+def _iso(when: datetime | None) -> str | None:
+    # Full precision: an item read and written back keeps its times as they were.
+    return when.isoformat() if when else None
+
+
+# -- pure decisions ----------------------------------------------------------------------
+
+
+def retry_delay(tries: int, base: timedelta = RETRY_BASE, cap: timedelta = RETRY_CAP) -> timedelta:
+    """The wait after the `tries`-th failed delivery to one target: base, doubling, at most cap."""
+    return min(base * 2 ** min(max(tries - 1, 0), 32), cap)
+
+
+def is_due(item: OutboxItem, target: Target, now: datetime) -> bool:
+    """A target is due when it has no next try yet, or that time has come."""
+    due = item.tries_of(target).next_try
+    return due is None or due <= now
+
+
+def next_due(items: Iterable[OutboxItem]) -> datetime | None:
+    """When the earliest waiting target of the outbox is due (None: nothing waits); a target
+    never tried is due at its alert's creation."""
+    times = [item.tries_of(t).next_try or item.created_at for item in items for t in item.pending]
+    return min(times, default=None)
+
+
+def expired(item: OutboxItem, now: datetime, max_age: timedelta) -> bool:
+    """Still owed after `max_age`: time to give it up (outbox/dead/). The age counts from its
+    creation, or from when `outbox retry --dead` revived it."""
+    return bool(item.pending) and now - (item.revived_at or item.created_at) > max_age
+
+
+def revive(item: OutboxItem, now: datetime) -> OutboxItem:
+    """A dead alert back in the outbox: every target it still owes due now, tries counted anew
+    (the last errors stay, to show until the next try)."""
+    tries = {t: Tries(last_error=s.last_error) for t, s in item.tries.items() if s.last_error}
+    return dataclasses.replace(item, tries=tries, revived_at=now, dead_reason="")
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """One target an alert still waits for, as `status` and `outbox` show it."""
+
+    alert_id: str
+    source: str
+    kind: str
+    created_at: datetime
+    target: Target
+    attempts: int
+    next_try: datetime | None  # None: at the next delivery
+    last_error: str  # Apprise's reason, already masked
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "alert_id": self.alert_id,
+            "source": self.source,
+            "kind": self.kind,
+            "created_at": _iso(self.created_at),
+            "channel": str(self.target),  # `hook#0`, never a URL
+            "attempts": self.attempts,
+            "next_try": _iso(self.next_try),
+            "last_error": self.last_error,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Waiting:
+        """A row of STATE/status.json, which a running daemon wrote."""
+        return cls(
+            str(data["alert_id"]),
+            str(data.get("source") or ""),
+            str(data.get("kind") or ""),
+            _required_stamp(data.get("created_at")),
+            Target.parse(str(data["channel"])),
+            int(data.get("attempts") or 0),
+            _stamp(data.get("next_try")),
+            str(data.get("last_error") or ""),
+        )
+
+
+def waiting(items: Iterable[OutboxItem]) -> list[Waiting]:
+    """One row per target still waiting, oldest alert first."""
+    return [
+        Waiting(
+            item.alert_id,
+            item.source,
+            item.kind,
+            item.created_at,
+            target,
+            (tries := item.tries_of(target)).attempts,
+            tries.next_try,
+            tries.last_error,
+        )
+        for item in items
+        for target in item.pending
+    ]
+
+
+@dataclass(frozen=True)
+class DigestEntry:
+    """An alert a digest channel collected, worded for each of its targets, until the digest
+    is due (STATE/outbox/digest/<channel>.json holds a list of them)."""
+
+    alert_id: str
+    kind: str
+    created_at: datetime
+    messages: Mapping[Target, Message]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "alert_id": self.alert_id,
+            "kind": self.kind,
+            "created_at": _iso(self.created_at),
+            "messages": _messages_json(self.messages),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> DigestEntry:
+        try:
+            return cls(
+                str(data["alert_id"]),
+                str(data.get("kind") or ""),
+                _required_stamp(data.get("created_at")),
+                _messages(data),
+            )
+        except BadItem:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise BadItem(f"not a digest entry: {type(exc).__name__}: {exc}") from None
+
+
+# -- the outbox on disk (store.py keeps the files; this is where they become items) ---------
+
+
+def _read(rows: Iterable[Mapping[str, Any]], where: str) -> list[OutboxItem]:
+    items = []
+    for row in rows:
+        try:
+            items.append(OutboxItem.from_json(row))
+        except BadItem as exc:  # left where it is, for `verify` and a person to look at
+            name = row.get("alert_id") if isinstance(row, Mapping) else None
+            log.warning("%s: alert %r skipped: %s", where, name, exc)
+    return sorted(items, key=lambda i: (i.created_at, i.alert_id))
+
+
+def load(store: Store) -> list[OutboxItem]:
+    """The alerts waiting in STATE/outbox/, oldest first."""
+    return _read(store.outbox_items(), "outbox")
+
+
+def load_dead(store: Store) -> list[OutboxItem]:
+    """The alerts given up on, in STATE/outbox/dead/, oldest first."""
+    return _read(store.dead_items(), "outbox/dead")
+
+
+def put(store: Store, item: OutboxItem) -> None:
+    store.put_alert(item.to_json())
+
+
+def digest_entries(store: Store, channel: str) -> list[DigestEntry]:
+    entries = []
+    for row in store.digest_entries(channel):
+        try:
+            entries.append(DigestEntry.from_json(row))
+        except BadItem as exc:
+            log.warning("digest of %s: an entry skipped: %s", channel, exc)
+    return entries
+
+
+# -- the `outbox` command ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What `outbox` shows: each waiting target, and each dead alert with the targets it owes."""
+
+    waiting: tuple[Waiting, ...]
+    dead: tuple[OutboxItem, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        dead = [
+            {
+                "alert_id": item.alert_id,
+                "source": item.source,
+                "kind": item.kind,
+                "created_at": _iso(item.created_at),
+                "channels": [str(t) for t in item.pending],
+                "reason": item.dead_reason,  # Apprise's reasons, masked when stored
+            }
+            for item in self.dead
+        ]
+        return {"waiting": [w.to_json() for w in self.waiting], "dead": dead}
+
+
+def listing(store: Store) -> Listing:
+    return Listing(tuple(waiting(load(store))), tuple(load_dead(store)))
+
+
+class UnknownAlert(LookupError):
+    """An alert id that is not where the command looked; the message names where."""
+
+
+# Sends the named alerts' targets now, whatever their next try: (sent, failed). notify.py
+# sends; the command line passes it in, so this module never imports the sender.
+Send = Callable[[Sequence[str], datetime], tuple[int, int]]
 
 
 def _chosen(ids: Sequence[str], known: Sequence[str], where: str) -> list[str]:
-    from .cli import UsageError
-
     unknown = [i for i in ids if i not in known]
     if unknown:
-        raise UsageError(
+        raise UnknownAlert(
             f"no alert {unknown[0]!r} in {where}; `briefing-monitor outbox` lists them"
         )
     return list(ids) or list(known)
@@ -78,61 +440,51 @@ def _lock(store: Store, dead_only: bool) -> Iterator[bool]:
         yield False
 
 
-def _retry(config: Config, store: Store, args: argparse.Namespace) -> list[str]:
-    at = now()
-    if args.dead:
-        dead = {item["alert_id"]: item for item in store.dead_items()}
-        ids = _chosen(args.alert, list(dead), "outbox/dead/")
+def retry(store: Store, alert_ids: Sequence[str], dead: bool, send: Send) -> list[str]:
+    """Send the chosen waiting alerts now (all when none is named), or put dead ones back in
+    the outbox and send them; what happened, a line each."""
+    at = datetime.now(UTC)
+    if dead:
+        gone = {item.alert_id: item for item in load_dead(store)}
+        ids = _chosen(alert_ids, list(gone), "outbox/dead/")
         with _lock(store, dead_only=True) as owned:
             for alert_id in ids:  # written to the outbox before leaving dead/: never lost
-                store.put_alert(notify.revive(dead[alert_id], at))
+                put(store, revive(gone[alert_id], at))
                 store.drop_dead(alert_id)
             if not owned:
                 return [
                     f"{len(ids)} dead alert(s) back in the outbox; the running daemon "
                     "sends them after its next check"
                 ]
-            return _send(config, store, ids, at)
-    ids = _chosen(args.alert, [i["alert_id"] for i in store.outbox_items()], "the outbox")
+            return _send(store, ids, at, send)
+    ids = _chosen(alert_ids, [i.alert_id for i in load(store)], "the outbox")
     with _lock(store, dead_only=False):
-        return _send(config, store, ids, at)
+        return _send(store, ids, at, send)
 
 
-def _send(config: Config, store: Store, ids: list[str], at: Any) -> list[str]:
-    sent, failed = asyncio.run(notify.deliver(store, config, at, force=True, only=ids))
-    left = [w for w in notify.waiting(store.outbox_items()) if w["alert_id"] in ids]
+def _send(store: Store, ids: list[str], at: datetime, send: Send) -> list[str]:
+    sent, failed = send(ids, at)
+    left = [w for w in waiting(load(store)) if w.alert_id in ids]
     lines = [f"sent {sent}, failed {failed}"]
-    lines += [f"  {w['alert_id']} {w['channel']}: {w['last_error']}" for w in left]
+    lines += [f"  {w.alert_id} {w.target}: {w.last_error}" for w in left]
     return lines
 
 
-def _purge(store: Store, args: argparse.Namespace) -> list[str]:
-    from .cli import UsageError
+def _ids(rows: Iterable[Mapping[str, Any]]) -> list[str]:
+    # Read from the files as they are: an item this version cannot read can still be purged.
+    return [str(r["alert_id"]) for r in rows if isinstance(r, Mapping) and r.get("alert_id")]
 
-    if not args.alert and not args.all:
-        raise UsageError("name the alerts to purge (from `briefing-monitor outbox`), or --all")
-    if args.dead:
-        ids = _chosen(args.alert, [i["alert_id"] for i in store.dead_items()], "outbox/dead/")
+
+def purge(store: Store, alert_ids: Sequence[str], dead: bool) -> list[str]:
+    """Drop the chosen alerts (all when none is named) from the outbox, or from dead/."""
+    if dead:
+        ids = _chosen(alert_ids, _ids(store.dead_items()), "outbox/dead/")
         with _lock(store, dead_only=True):
             for alert_id in ids:
                 store.drop_dead(alert_id)
         return [f"purged {len(ids)} dead alert(s)"]
-    ids = _chosen(args.alert, [i["alert_id"] for i in store.outbox_items()], "the outbox")
+    ids = _chosen(alert_ids, _ids(store.outbox_items()), "the outbox")
     with _lock(store, dead_only=False):
         for alert_id in ids:
             store.drop_alert(alert_id)
     return [f"purged {len(ids)} waiting alert(s); they will not be sent"]
-
-
-def cmd_outbox(args: argparse.Namespace) -> int:
-    config = config_mod.load(args.config or config_mod.default_path())
-    store = Store(config.monitor.state_dir, config.monitor.group_readable)
-    if args.action == "retry":
-        print("\n".join(_retry(config, store, args)))
-    elif args.action == "purge":
-        print("\n".join(_purge(store, args)))
-    elif args.json:
-        print(json.dumps(listing(store), ensure_ascii=False, indent=2))
-    else:
-        print(format_listing(listing(store)))
-    return 0

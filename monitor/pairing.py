@@ -142,6 +142,7 @@ def _check(
                 archive_path=str(store.root.resolve() / ba.folder),
                 sequence=sequence,
                 hashes=(*shas, sig),
+                detected=now,
             )
             _enqueue(config, store, owner, event, now)
             events.append(event)
@@ -209,6 +210,7 @@ def _never_came(
             archive_path=str(store.root.resolve() / b.folder),
             sequence=1,
             hashes=(b.latest.sha256 if b.latest else "",),
+            detected=now,
         )
         _enqueue(config, store, owner, event, now)
         events.append(event)

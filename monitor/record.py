@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
-from . import notify, watch
+from . import gist, notify, watch
 from .config import OPTIONAL_DOCUMENTS, Config, SourceConfig
 from .detect import Decision, decide, new_event
 from .diff import diff_transcripts, words
@@ -94,6 +94,7 @@ def error_event(ctx: Context, bid: str, url: str, record: Briefing | None, error
         url,
         title=record.title if record else "",
         error=error,
+        detected=ctx.now,
     )
 
 
@@ -183,6 +184,8 @@ def record_reading(
         page_sha256=shas,
         versions=record.versions + (version,),
     )
+    # A transcript first seen says what it is about: its opening lines and the questions put.
+    first = kind is DocKind.TRANSCRIPT and decision.kind in (EventKind.NEW, EventKind.TRANSCRIPT)
     event = Event(
         decision.kind,
         ctx.source.name,
@@ -201,6 +204,9 @@ def record_reading(
         sequence=record.events,
         hashes=tuple(v.sha256 for v in record.versions[-2:]),
         page_urls=t.page_urls,
+        opening=gist.opening(t.paragraphs) if first else (),
+        questions=gist.questions(t.paragraphs) if first else (),
+        detected=ctx.now,
     )
     if parent is not None:  # the briefing's alert: its title, its handle
         event = replace(
@@ -305,6 +311,7 @@ def restore(
         else (),
         sequence=record.events,
         hashes=(latest.sha256,),
+        detected=ctx.now,
     )
     enqueue(ctx, event)
     ctx.store.save_meta(record)
@@ -365,11 +372,20 @@ def unchanged_event(ctx: Context, record: Briefing, pages: int) -> Event:
         pages,
         version=record.latest.number if record.latest else 0,
         archive_path=record.folder,
+        detected=ctx.now,
     )
 
 
 def unseen_event(ctx: Context, t: Transcript) -> Event:
-    return Event(EventKind.UNCHANGED, ctx.source.name, t.briefing_id, t.url, t.title, t.date)
+    return Event(
+        EventKind.UNCHANGED,
+        ctx.source.name,
+        t.briefing_id,
+        t.url,
+        t.title,
+        t.date,
+        detected=ctx.now,
+    )
 
 
 def removal_signal(ctx: Context, record: Briefing, reason: str) -> Event:
@@ -399,6 +415,7 @@ def removal_signal(ctx: Context, record: Briefing, reason: str) -> Event:
         archive_path=record.folder,
         sequence=record.events,
         hashes=(record.latest.sha256,) if record.latest else (),
+        detected=ctx.now,
     )
     if removed:
         enqueue(ctx, event)

@@ -1,16 +1,16 @@
-"""The daemon (`briefing-monitor run`): one APScheduler job per source, backoff and an operator
-alert for a failing source, signals, sd_notify, and the status file `briefing-monitor status`
-reads."""
+"""The daemon (`briefing-monitor run`): one APScheduler job per source, signals, sd_notify, and
+the status file `briefing-monitor status` reads. What to do about a failing source (backoff,
+the operator's notes) is decided in health.py; this module carries it out."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 import math
 import os
 import signal
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,14 +19,15 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from . import config as config_mod
-from . import heartbeat, notify
+from . import health as rules
+from . import heartbeat, notify, outbox
 from .config import Config, ConfigError, SourceConfig
 from .cycle import run_check
+from .health import Health
 from .model import CycleReport, Event, EventKind
 from .sdnotify import Notifier
-from .status import Health, collect_status
+from .status import collect_status
 from .status import iso as _iso
-from .status import local as _local
 from .status import now as _now
 from .store import Store, StoreCorrupt
 
@@ -35,14 +36,6 @@ log = logging.getLogger(__name__)
 JOB_PREFIX = "source:"  # job ids are fixed: "source:<name>"
 OUTBOX_JOB = "outbox"  # the retry of undelivered alerts, at the earliest one's next try
 MAX_JITTER = 60.0  # seconds; a tenth of the interval below 10 minutes
-
-
-def backoff_delay(interval: float, failures: int, cap: float) -> float:
-    """Seconds to the next check of a source after `failures` failed cycles in a row: the
-    interval doubled per failure, at most `cap`, never less than the interval itself."""
-    if failures <= 0:
-        return interval
-    return max(interval, min(interval * 2.0 ** min(failures, 32), cap))
 
 
 def jitter(interval: float) -> float:
@@ -55,9 +48,9 @@ def misfire_grace(interval: float) -> int:
     return math.ceil(interval + jitter(interval)) + 1
 
 
-def _compact(stamp: str) -> str:
-    """'2024-09-11T14:05:03+00:00' -> '20240911T140503Z', for alert ids and file names."""
-    return datetime.fromisoformat(stamp).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+def _clock(when: datetime | None) -> str:
+    """A time of today for the log, on the host's clock."""
+    return when.astimezone().strftime("%H:%M:%S") if when else "-"
 
 
 def _one_line(text: object) -> str:
@@ -217,7 +210,7 @@ class Daemon:
         """One job at the next try of the earliest waiting alert, whatever the check schedule:
         a receiver that is back gets its alerts at their backoff time, not at the next check."""
         try:
-            due = notify.next_due(self.store.outbox_items())
+            due = outbox.next_due(outbox.load(self.store))
         except StoreCorrupt:
             due = None
         job = self.scheduler.get_job(OUTBOX_JOB)
@@ -269,16 +262,15 @@ class Daemon:
     def _first_run(self, source: SourceConfig) -> datetime:
         """Now, unless the last check (by an earlier daemon) was recent: a daemon restarted in
         a loop must not poll the site in a loop."""
-        now = _now()
         try:
             last = self.store.source_state(source.name).get("last_check")
         except StoreCorrupt:
-            return now
-        if not last:
-            return now
-        failures = self.health[source.name].failures
-        wait = backoff_delay(source.interval, failures, self.config.monitor.backoff_cap)
-        return max(now, datetime.fromisoformat(last) + timedelta(seconds=wait))
+            last = None
+        return rules.first_check(last, self.health[source.name], self._rules(source), _now())
+
+    def _rules(self, source: SourceConfig) -> rules.Rules:
+        m = self.config.monitor
+        return rules.Rules(source.interval, m.backoff_cap, m.failure_alert_after)
 
     def next_check(self, name: str) -> datetime | None:
         job = self.scheduler.get_job(JOB_PREFIX + name)
@@ -298,7 +290,7 @@ class Daemon:
         report: CycleReport | None = None
         try:
             report = (await run_check(config, self.store, only=[name]))[0]
-            failed = bool(report.errors) and all(e.kind is EventKind.ERROR for e in report.events)
+            failed = rules.failed(report)
             reason = report.errors[0] if report.errors else ""
         except Exception as exc:  # noqa: BLE001 - a crashed cycle is a failed cycle, not a dead daemon
             failed, reason = True, f"{type(exc).__name__}: {_one_line(exc)}"
@@ -334,13 +326,14 @@ class Daemon:
         task.add_done_callback(self._pings.discard)
 
     def _failed(self, source: SourceConfig, started: datetime, reason: str) -> bool:
-        h = self.health[source.name]
-        h.failures += 1
-        h.since = h.since or _iso(started) or ""
-        h.reason = reason
-        delay = backoff_delay(source.interval, h.failures, self.config.monitor.backoff_cap)
+        """Back off, and tell the operator once the failures reach the threshold; True when
+        a note was queued."""
+        decision = rules.after_failure(
+            self.health[source.name], self._rules(source), reason, started
+        )
+        h = decision.health
         job = self.scheduler.get_job(JOB_PREFIX + source.name)
-        later = _now() + timedelta(seconds=delay)
+        later = _now() + timedelta(seconds=decision.delay)
         if job and job.next_run_time and job.next_run_time < later:
             job.modify(next_run_time=later)
         log.warning(
@@ -348,47 +341,32 @@ class Daemon:
             source.name,
             h.failures,
             reason,
-            round(delay),
+            round(decision.delay),
         )
-        if h.failures < self.config.monitor.failure_alert_after or h.alerted:
-            return False
-        h.alerted = self._operator_alert(
-            source,
-            f"down-{_compact(h.since)}",
-            f"{h.failures} checks in a row failed",
-            f"{reason} (failing since {h.since}; next check in {round(delay)}s; "
-            "a note follows when a check works again)",
-        )
-        return h.alerted
+        return self._carry_out(source, decision)
 
     def _succeeded(self, source: SourceConfig) -> bool:
         h = self.health[source.name]
-        queued = False
         if h.failures and not h.alerted:
             log.info("source %s: works again after %d failed checks", source.name, h.failures)
-        if h.alerted:
-            queued = self._operator_alert(
-                source,
-                f"recovered-{_compact(h.since)}",
-                f"works again after {h.failures} failed checks",
-                f"recovered: the check at {_iso(_now())} worked; it had failed since {h.since}",
-                logging.INFO,
-                EventKind.RECOVERED,
-            )
-        self.health[source.name] = Health()
+        return self._carry_out(source, rules.after_success(h, self._rules(source), _now()))
+
+    def _carry_out(self, source: SourceConfig, decision: rules.Decision) -> bool:
+        """Keep the decided health and queue its note; a note no channel takes leaves the
+        operator untold, so the next failure tries again."""
+        if decision.note is None:
+            self.health[source.name] = decision.health
+            return False
+        queued = self._operator_alert(source, decision.note)
+        self.health[source.name] = (
+            decision.health if queued else replace(decision.health, alerted=False)
+        )
         return queued
 
-    def _operator_alert(
-        self,
-        source: SourceConfig,
-        key: str,
-        title: str,
-        text: str,
-        level: int = logging.WARNING,
-        kind: EventKind = EventKind.ERROR,
-    ) -> bool:
+    def _operator_alert(self, source: SourceConfig, note: rules.Note) -> bool:
         """An ERROR (or RECOVERED) event about the source itself, through the normal outbox. A
         channel told of the outage (it takes `error`) also gets the `recovered` note closing it."""
+        kind = note.kind
         kinds = {EventKind.ERROR.value, kind.value}
         channels = tuple(
             c
@@ -396,23 +374,27 @@ class Daemon:
             if any(c in self.config.channels_for(source, k) for k in kinds)
         )
         if not channels:
-            log.warning("source %s: %s; no channel takes %s alerts", source.name, title, kind.value)
+            log.warning(
+                "source %s: %s; no channel takes %s alerts", source.name, note.title, kind.value
+            )
             return False
+        now = _now()
         event = Event(
             kind,
             source.name,
-            key,
+            note.key,
             source.index_url,
-            title=title,
-            error=text,
+            title=note.title,
+            error=note.text,
+            detected=now,
         )
-        alert = notify.render(event, [c.name for c in channels], _now())
+        alert = notify.render(event, [c.name for c in channels], now)
         notify.enqueue(self.store, alert, self.config)
         log.log(
-            level,
+            logging.INFO if kind is EventKind.RECOVERED else logging.WARNING,
             "source %s: %s; %s alert %s queued",
             source.name,
-            title,
+            note.title,
             kind.value,
             alert.alert_id,
         )
@@ -427,7 +409,7 @@ class Daemon:
             " (baseline, no alerts)" if r.baseline else "",
             r.requests,
             len(r.errors),
-            _local(_iso(self.next_check(r.source)), "%H:%M:%S"),
+            _clock(self.next_check(r.source)),
         )
 
     def _count(self, name: str) -> tuple[int, int]:
@@ -439,17 +421,11 @@ class Daemon:
 
     # -- status ----------------------------------------------------------------------------
     def _restore_health(self) -> None:
-        """Keep counting an outage across restarts, so a restart neither re-alerts nor
-        forgets the recovery note it owes."""
         try:
             saved = self.store.load_status() or {}
         except StoreCorrupt:
             saved = {}
-        for row in saved.get("sources", []):
-            if row.get("failures"):
-                self.health[row["name"]] = Health(
-                    int(row["failures"]), row.get("failing_since") or "", bool(row.get("alerted"))
-                )
+        self.health.update(rules.restored(saved.get("sources", [])))
 
     def status_line(self) -> str:
         n = len(self.config.sources)
@@ -478,9 +454,9 @@ class Daemon:
             log.warning("cannot write the status file: %s", exc)
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def run_daemon(path: Path) -> int:
+    """Run until SIGTERM on the config at `path`, holding the state directory's lock."""
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a reload this early must not kill us
-    path = Path(args.config) if args.config else config_mod.default_path()
     config = config_mod.load(path)
     # APScheduler logs every run at INFO; our own line per cycle says more.
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))

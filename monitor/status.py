@@ -1,30 +1,19 @@
-"""`briefing-monitor status`: what the daemon is doing, read from STATE/status.json without
-taking the lock (so it works while the daemon runs), or built from the archive when none runs."""
+"""What `briefing-monitor status` shows: what the daemon is doing, read from STATE/status.json
+without taking the lock (so it works while the daemon runs), or built from the archive when
+none runs. The daemon writes that file with `collect_status`."""
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from . import config as config_mod
-from . import notify
+from . import outbox
 from .config import Config
+from .health import Health
+from .health import iso as _iso
 from .store import Store, StoreCorrupt
-
-
-@dataclass
-class Health:
-    """A source's run of failed cycles, as the daemon counts them for backoff and alerts."""
-
-    failures: int = 0
-    since: str = ""  # when the run of failures began
-    alerted: bool = False  # the operator has been told; a recovery note is owed
-    reason: str = ""  # why the last check failed (a crashed cycle saved no source state)
 
 
 def now() -> datetime:
@@ -32,11 +21,7 @@ def now() -> datetime:
 
 
 def iso(dt: datetime | None) -> str | None:
-    return dt.astimezone(UTC).isoformat(timespec="seconds") if dt else None
-
-
-def local(stamp: str | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
-    return datetime.fromisoformat(stamp).astimezone().strftime(fmt) if stamp else "-"
+    return _iso(dt) if dt else None
 
 
 def collect_status(
@@ -84,8 +69,8 @@ def collect_status(
         "last_cycle": None,
         "config": str(config.path),
         "state_dir": str(store.root),
-        "outbox": len(waiting := store.outbox_items()),
-        "waiting": notify.waiting(waiting),
+        "outbox": len(queued := outbox.load(store)),
+        "waiting": [w.to_json() for w in outbox.waiting(queued)],
         "dead": len(store.dead_items()),
         "sources": rows,
     }
@@ -116,71 +101,3 @@ def read_status(config: Config, store: Store) -> dict[str, Any]:
     status = collect_status(config, store, running=False, next_checks={})
     status["last_cycle"] = saved.get("last_cycle") if saved else None
     return status
-
-
-def format_status(status: Mapping[str, Any]) -> str:
-    from .cli import _table
-
-    if status["running"]:
-        head = f"daemon: running, pid {status['pid']}, since {local(status.get('started'))}"
-    else:
-        head = "daemon: not running (next checks unknown)"
-    rows: list[tuple[str, ...]] = [
-        ("SOURCE", "LAST CHECK", "NEXT CHECK", "BRIEFINGS", "VERSIONS", "FAILURES", "LAST ERROR")
-    ]
-    for s in status["sources"]:
-        rows.append(
-            (
-                s["name"],
-                local(s["last_check"]),
-                local(s["next_check"]) if status["running"] else "unknown",
-                str(s["briefings"]),
-                str(s["versions"]),
-                str(s["failures"]),
-                s["last_error"] or "-",
-            )
-        )
-    faults = [
-        f"{s['name']}: since {local(s['fault']['since'])}: {s['fault']['message']}\n"
-        f"  (clears by itself when the site looks as before; if the new layout reads right, "
-        f"`briefing-monitor accept {s['name']}`)"
-        for s in status["sources"]
-        if s.get("fault")
-    ]
-    n, dead = status["outbox"], status.get("dead", 0)
-    tail = (
-        f"outbox: {n} alert{'s' * (n != 1)} waiting"
-        + (f", {dead} dead (see `briefing-monitor outbox`)" if dead else "")
-        + f"; state in {status['state_dir']}"
-    )
-    return "\n".join([head, _table(rows), *faults, tail, *waiting_lines(status.get("waiting", []))])
-
-
-def waiting_lines(waiting: Sequence[Mapping[str, Any]]) -> list[str]:
-    """Each waiting alert: its channel target, tries, next try and last error (masked)."""
-    from .cli import _table
-
-    if not waiting:
-        return []
-    rows: list[tuple[str, ...]] = [("  ALERT", "CHANNEL", "TRIES", "NEXT TRY", "LAST ERROR")]
-    for w in waiting:
-        rows.append(
-            (
-                "  " + w["alert_id"],
-                w["channel"],
-                str(w["attempts"]),
-                local(w["next_try"]) if w["next_try"] else "now",
-                w["last_error"] or "-",
-            )
-        )
-    return [_table(rows)]
-
-
-# -- commands ---------------------------------------------------------------------------------
-
-
-def cmd_status(args: argparse.Namespace) -> int:
-    config = config_mod.load(args.config or config_mod.default_path())
-    status = read_status(config, Store(config.monitor.state_dir))
-    print(json.dumps(status, ensure_ascii=False, indent=2) if args.json else format_status(status))
-    return 0

@@ -14,8 +14,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Protocol
 
-from .config import WatchConfig
 from .fingerprint import fold
 from .model import Event, EventKind, Mention, Paragraph, WatchChange, WatchFinding
 
@@ -34,6 +34,20 @@ _ABBREVIATIONS = frozenset(
     + ("apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec")
     + ("u.s", "u.k", "u.n", "e.g", "i.e")
 )
+
+
+class Watch(Protocol):
+    """A [[watch]] as matching needs it (config.WatchConfig is one). Named here, not
+    imported: config compiles its terms with this module, so this one never imports config."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def terms(self) -> tuple[str, ...]: ...
+    @property
+    def sources(self) -> tuple[str, ...]: ...  # empty: every source
+    @property
+    def channels(self) -> tuple[str, ...]: ...
 
 
 class TermError(ValueError):
@@ -198,7 +212,7 @@ def compare(
 
 def events(
     event: Event,
-    watches: Iterable[WatchConfig],
+    watches: Iterable[Watch],
     before: Sequence[Paragraph] | None,
     after: Sequence[Paragraph],
 ) -> list[tuple[Event, tuple[str, ...]]]:

@@ -4,7 +4,12 @@ archive and the terminal `diff` view read this; `diff.diff_transcripts` stays th
 the change list and the counts.
 
 Paragraphs are aligned first (diff-match-patch over one symbol per paragraph), then each
-edited paragraph is diffed by words. Never one diff_main over the whole text."""
+edited paragraph is diffed by words. Never one diff_main over the whole text.
+
+A speaker label alone on its line ("Securities Times:") added, removed or moved is no change
+here either, as it is none in the change list: it is left out of the view, and a hunk of the
+stored unified diff that holds nothing else is left out of what is shown (`shown_unified`).
+The stored vNNN.diff itself stays exact, so that it still turns one version into the next."""
 
 from __future__ import annotations
 
@@ -12,7 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from .diff import TOKEN, token_diff
+from .alerts import where
+from .diff import PAGE_MARK, TOKEN, label_only, token_diff
 from .diff import align as align_paragraphs
 from .model import Paragraph
 
@@ -52,9 +58,12 @@ def word_segments(old: str, new: str) -> tuple[tuple[int, str], ...]:
 
 
 def align(old: Sequence[Paragraph], new: Sequence[Paragraph]) -> list[Block]:
-    """Every paragraph of both versions, in reading order, marked for display."""
+    """Every paragraph of both versions, in reading order, marked for display; a label line
+    that only one version has is not shown (its speaker is on the paragraphs it opens)."""
     blocks = []
     for same, (a, b) in align_paragraphs(old, new):
+        if label_only(a, b):
+            continue
         if same:
             blocks.append(Block("same", a, b))
         elif a is not None and b is not None:
@@ -62,11 +71,6 @@ def align(old: Sequence[Paragraph], new: Sequence[Paragraph]) -> list[Block]:
         else:
             blocks.append(Block("removed", a, None) if a is not None else Block("added", None, b))
     return blocks
-
-
-def where(para: Paragraph) -> str:
-    """`page 7, Liu Haitao`: where a paragraph is, in the alert's words."""
-    return f"page {para.page}" + (f", {para.speaker}" if para.speaker else "")
 
 
 def hunks(blocks: Sequence[Block], context: int = 1) -> list[tuple[bool, list[Block]]]:
@@ -121,3 +125,29 @@ def terminal(blocks: Sequence[Block], colour: bool, context: int = 1) -> str:
                 body = mark(INSERT, b.shown.text)
             lines.append(f"{head}\n{body}\n")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def shown_unified(unified: str) -> str:
+    """A unified diff (`DiffSummary.unified`, as stored in vNNN.diff) as the reader is shown
+    it: without the hunks whose only change is a speaker label alone on its line, added,
+    removed or moved. Each hunk's two sides are aligned as the change list aligns whole
+    versions (the stored diff is made on the same alignment), so a hunk is shown when it
+    holds a change that list names. A hunk that changes what was said keeps its labels:
+    they say whose words those are."""
+    lines = unified.splitlines(keepends=True)
+    hunks: list[list[str]] = []
+    for line in lines[2:]:
+        if line.startswith("@@") or not hunks:
+            hunks.append([])
+        hunks[-1].append(line)
+    kept = [line for hunk in hunks if _names_a_change(hunk[1:]) for line in hunk]
+    return "".join(lines[:2] + kept) if kept else ""
+
+
+def _names_a_change(body: list[str]) -> bool:
+    def side(mark: str) -> list[Paragraph]:
+        texts = (line[1:].strip() for line in body if line[:1] in (" ", mark))
+        return [Paragraph(t, 1) for t in texts if t and not PAGE_MARK.fullmatch(t)]
+
+    pairs = align_paragraphs(side("-"), side("+"))
+    return any(not (same or label_only(a, b)) for same, (a, b) in pairs)

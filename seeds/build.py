@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""Build the offline SCIO press room (seeds/site/), its next-check overlay (seeds/after/) and
-the four overlays of one briefing's life cycle (seeds/lifecycle/).
+"""Build the offline SCIO press room (site/), its next-check overlay (after/) and the four
+overlays of one briefing's life cycle (lifecycle/) into monitor/demo_site/, the package data
+that `briefing-monitor demo` serves; seeds/site, seeds/after and seeds/lifecycle link there.
 
-Run `python seeds/build.py`; the output is deterministic. Sources are seeds/text/*.txt, one
-briefing per file: a header of `key: value` lines, a blank line, then the pages.
+Run `python seeds/build.py`; the output is deterministic, and tests/test_demo.py fails when
+the files in monitor/demo_site/ are not what this script builds from seeds/text. Sources are
+seeds/text/*.txt, one briefing per file: a header of `key: value` lines, a blank line, then
+the pages.
 
     id: 117420451                   site id (the N of content_N.html)
     date: 2024-09-11
@@ -56,8 +59,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-TEXT, SITE, AFTER = HERE / "text", HERE / "site", HERE / "after"
-LIFECYCLE = HERE / "lifecycle"
+TEXT = HERE / "text"
+# The built press room is package data, so an installed `briefing-monitor demo` has it;
+# seeds/site, seeds/after and seeds/lifecycle are symlinks to it for people and tests.
+OUT = HERE.parent / "monitor" / "demo_site"
 STEPS = ("1-notice", "2-held", "3-transcript", "4-edited")
 INDEX_FILES = ("pressroom/node_9001234.htm", "pressroom/node_9001234_2.html")
 PER_INDEX_PAGE = 4
@@ -431,16 +436,9 @@ def render_lifecycle(briefings: list[Briefing], e: Event, step: int) -> dict[str
     return files
 
 
-def write(root: Path, files: dict[str, str]) -> None:
-    if root.exists():
-        shutil.rmtree(root)
-    for rel, text in sorted(files.items()):
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8", newline="\n")
-
-
-def main() -> None:
+def build() -> tuple[dict[str, str], list[str]]:
+    """Every file of the built press room by its path under monitor/demo_site/ (`site/...`,
+    `after/...`, `lifecycle/<step>/...`), and the lines that describe it."""
     sources = sorted(TEXT.glob("*.txt"))
     briefings = [parse(p) for p in sources if not p.name.startswith("event_")]
     (event,) = [parse_event(p) for p in sources if p.name.startswith("event_")]
@@ -453,21 +451,39 @@ def main() -> None:
         changed = render_lifecycle(briefings, event, step)
         overlays.append({rel: text for rel, text in changed.items() if state.get(rel) != text})
         state = state | changed
-    write(SITE, site)
-    write(AFTER, after)
-    if LIFECYCLE.exists():
-        shutil.rmtree(LIFECYCLE)
-    for name, files in zip(STEPS, overlays, strict=True):
-        write(LIFECYCLE / name, files)
+    files = {f"site/{rel}": text for rel, text in site.items()}
+    files.update({f"after/{rel}": text for rel, text in after.items()})
+    for name, overlay in zip(STEPS, overlays, strict=True):
+        files.update({f"lifecycle/{name}/{rel}": text for rel, text in overlay.items()})
+    report = []
     for b in sorted(briefings, key=lambda b: b.date):
         where = "after/ only" if b.after_only else "site/"
-        print(f"{b.id}  {b.date}  {len(b.pages):2d} page(s)  {where:11s}  {b.page_path(1)}")
-    print(f"site/: {len(site)} files; after/: {len(after)} files")
-    for rel in sorted(after):
-        print(f"  after/{rel}")
-    print(f"life cycle of node_{event.node} ({event.date}), notice {event.notice}:")
-    for name, files in zip(STEPS, overlays, strict=True):
-        print(f"  lifecycle/{name}/: " + ", ".join(sorted(files)))
+        report.append(f"{b.id}  {b.date}  {len(b.pages):2d} page(s)  {where:11s}  {b.page_path(1)}")
+    report.append(f"site/: {len(site)} files; after/: {len(after)} files")
+    report += [f"  after/{rel}" for rel in sorted(after)]
+    report.append(f"life cycle of node_{event.node} ({event.date}), notice {event.notice}:")
+    for name, overlay in zip(STEPS, overlays, strict=True):
+        report.append(f"  lifecycle/{name}/: " + ", ".join(sorted(overlay)))
+    return files, report
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    """Replace `root`'s contents with `files`; `root` itself stays (seeds/ links to its
+    parts)."""
+    for part in ("site", "after", "lifecycle"):
+        if (root / part).exists():
+            shutil.rmtree(root / part)
+    for rel, text in sorted(files.items()):
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
+
+
+def main() -> None:
+    files, report = build()
+    write(OUT, files)
+    print("\n".join(report))
+    print(f"written to {OUT}")
 
 
 if __name__ == "__main__":

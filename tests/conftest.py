@@ -8,17 +8,19 @@ import contextlib
 import json
 import shutil
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
+from faultserver import SiteServer
 
 from monitor import config as config_mod
 from monitor.cycle import run_check
 from monitor.model import CycleReport
-from monitor.sitesrv import SiteServer
 from monitor.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +28,45 @@ SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
 INDEX = "pressroom/node_9001234.htm"
 NIA = "pressroom/2024-09/11/content_117420451"
+
+
+T = TypeVar("T")
+
+
+def wait_for(predicate: Callable[[], T], what: str, timeout: float = 30.0) -> T:
+    """Poll `predicate` until it returns something true, and return that. The deadline only
+    ends a hang, never decides a result: the failure names the event that did not happen."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: not seen within {timeout:g} s")
+        time.sleep(0.02)
+
+
+def finishes(call: Callable[[], T], what: str, timeout: float = 120.0) -> T:
+    """`call()`, in a thread, so that a hang fails the test naming `what` instead of stalling
+    the suite; an exception it raises is raised here. The deadline is no speed bound: a
+    slow machine passes, only a call that never returns fails."""
+    results: list[T] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            results.append(call())
+        except BaseException as exc:  # pytest.fail too: handed to the test's thread as it is
+            errors.append(exc)
+
+    worker = threading.Thread(target=run, name=what, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        pytest.fail(f"{what}: did not finish within {timeout:g} s (a hang)")
+    if errors:
+        raise errors[0]
+    return results[0]
 
 
 def shared_path(*parts: str) -> Path:

@@ -11,6 +11,11 @@ alive, ETag and Last-Modified, 304 answers. Any URL path can be given a fault in
 A fault with `times=n` answers n requests and then clears by itself. The server counts the
 requests (`hits`) and the body bytes it managed to send (`sent`) per path, so a test can see
 that a client stopped reading early.
+
+`SiteServer` is the package's static demo server (monitor/sitesrv.py) with the two faults most
+pipeline tests need and nothing more: `srv.faults[path] = 503` answers that status,
+`srv.faults[path] = 3.0` stalls that long before the page; it counts requests and 304s and
+can declare another charset for a file name (`srv.charsets["p.html"] = "gb2312"`).
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from monitor.sitesrv import StaticHandler, StaticServer
 
 Headers = dict[str, str]
 HTML = "text/html; charset=utf-8"
@@ -342,3 +349,53 @@ class FaultServer(ThreadingHTTPServer):
         self.stopping.set()
         self.shutdown()
         self.server_close()
+
+
+# -- the seeds press room with simple faults ---------------------------------------------------
+
+
+class _SiteHandler(StaticHandler):
+    server: SiteServer
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        srv = self.server
+        with srv.lock:
+            srv.requests += 1
+        fault = srv.faults.get(urlsplit(self.path).path)
+        # bool is an int too, and never meant as a status: only real ints and floats count.
+        if type(fault) is float:  # a server that is slow to answer, then answers
+            srv.stopping.wait(fault)
+        elif type(fault) is int:
+            self.reply(fault, b"<html><body>Server error</body></html>", "text/html")
+            return
+        super().do_GET()
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        if code == 304:
+            with self.server.lock:
+                self.server.not_modified += 1
+        super().send_response(code, message)
+
+    def content_type(self, path: Path) -> str:
+        charset = self.server.charsets.get(path.name)
+        return f"text/html; charset={charset}" if charset else super().content_type(path)
+
+
+class SiteServer(StaticServer):
+    """`with SiteServer(folder) as srv: srv.faults["/pressroom/node_9001234.htm"] = 503`."""
+
+    handler = _SiteHandler
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        # URL path -> HTTP status to answer instead (int) or seconds to stall first (float).
+        self.faults: dict[str, int | float] = {}
+        self.charsets: dict[str, str] = {}  # file name -> charset to declare in Content-Type
+        self.requests = 0
+        self.not_modified = 0
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()  # a stalled answer ends when the server stops
+
+    def shutdown(self) -> None:
+        self.stopping.set()
+        super().shutdown()

@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from conftest import INDEX, NIA, ROOT, Monitor, Receiver
+from faultserver import SiteServer
 
-from monitor import alerts, notify
-from monitor.sitesrv import SiteServer
+from monitor import alerts, notify, outbox
+from monitor.outbox import Target
 
 SCI = "pressroom/2024-06/18/content_117265318"
 
@@ -134,7 +135,7 @@ def test_mattermost_webhook_gets_a_short_markdown_message(
     (payload,) = receiver.received
     text = payload["text"]
     assert "Edited: SCIO briefing on promoting high-quality development" in text
-    assert "_page 7, Liu Haitao_\n> …number of people caught fell by ~30%~ *25%*" in text
+    assert "_page 7, Liu Haitao_\n> …number of people caught fell by ~~30%~~ **25%**" in text
     assert "[Open page 7 of the transcript](http://127.0.0.1:" in text
     root = alerts.escape(str(m.store.root.resolve()), "markdown")  # the real path, not STATE/
     assert f"Archive: {root}/archive/scio/2024-09-11\\_scio-briefing" in text  # \_ shows as _
@@ -192,8 +193,9 @@ def test_smtp_down_for_two_cycles_then_back_delivers_once(
     m.check()
     assert len(receiver.received) == 1  # the healthy channel is not held back
     m.check()
-    (item,) = m.store.outbox_items()
-    assert item["pending"] == ["email#0"] and item["attempts"]["email#0"] == 1
+    (item,) = outbox.load(m.store)
+    assert item.pending == (Target("email", 0),)
+    assert item.tries_of(Target("email", 0)).attempts == 1
     box.start()
     try:
         later = datetime.now(UTC) + timedelta(minutes=5)
@@ -216,9 +218,9 @@ def test_receiver_answering_500_is_retried_with_backoff_then_delivered(monitor) 
     now = datetime.now(UTC)
     assert asyncio.run(notify.deliver(store, cfg, now)) == (0, 0)  # not due yet: backoff
     assert asyncio.run(notify.deliver(store, cfg, now + timedelta(minutes=2))) == (0, 1)
-    (item,) = store.outbox_items()
-    first, second = (datetime.fromisoformat(item["next_try"]["hook#0"]) - now, timedelta(minutes=2))
-    assert first > second  # the wait grew
+    (item,) = outbox.load(store)
+    next_try = item.tries_of(Target("hook", 0)).next_try
+    assert next_try is not None and next_try - now > timedelta(minutes=2)  # the wait grew
     monitor.receiver.fail_with = 0
     assert asyncio.run(notify.deliver(store, cfg, now + timedelta(hours=1))) == (1, 0)
     assert len(monitor.receiver.received) == 1
@@ -353,3 +355,77 @@ index_url = "http://127.0.0.1:9/"
     assert "email: FAILED" in proc.stdout
     assert "s3cretpw" not in proc.stdout + proc.stderr
     assert receiver.titles() == ["[briefing-monitor] Test alert"]
+
+
+def forty_changes(m: Monitor) -> None:
+    """One word changed in many paragraphs of ten pages: 40 changes."""
+    m.check()
+    for n in range(2, 12):
+        m.edit(f"{NIA}_{n}.html", " the ", " THE ", count=4)
+    m.check()
+
+
+def balanced(markdown: str) -> bool:
+    """No markup left open: strikes, bolds, link brackets, italic labels."""
+    plain = re.sub(r"\\[\\~*\[\]()_]", "", markdown)  # escaped characters are text
+    return (
+        plain.count("~~") % 2 == 0
+        and plain.count("**") % 2 == 0
+        and plain.count("[") == plain.count("]")
+        and all(line.count("_") % 2 == 0 for line in plain.splitlines() if line.startswith("_"))
+    )
+
+
+def test_a_big_edit_is_cut_to_discord_s_2000_characters_with_its_links(
+    tmp_path, site, site_dir, receiver, monkeypatch
+) -> None:
+    from apprise.plugins.discord import NotifyDiscord
+
+    port = receiver.server_address[1]
+    monkeypatch.setattr(NotifyDiscord, "notify_url", f"http://127.0.0.1:{port}/api/webhooks")
+    url = "discord://4174216298/JHMHI8qBe7bk2ZwO5U711o3dV_js"
+    m = make_monitor(tmp_path, site, site_dir, receiver, channel("chat", url, "max_changes = 40"))
+    forty_changes(m)
+    (payload,) = receiver.received
+    content = payload["content"]  # the title, then the body: Discord takes 2,000 in all
+    assert len(content) <= 2000 and content.startswith("[scio] Edited: ")
+    shown = content.count("\n> ")
+    assert 1 <= shown < 40 and f"… and {40 - shown} more changes in the archive" in content
+    assert balanced(content)
+    assert "[Open page 2 of the transcript](http://127.0.0.1:" in content
+    assert "Archive: " in content and "/archive/scio/2024-09-11" in content
+
+
+def test_a_big_edit_is_cut_to_mattermost_s_4000_characters_with_its_links(
+    tmp_path, site, site_dir, receiver
+) -> None:
+    port = receiver.server_address[1]
+    url = f"mmost://127.0.0.1:{port}/token123"
+    m = make_monitor(tmp_path, site, site_dir, receiver, channel("chat", url, "max_changes = 40"))
+    forty_changes(m)
+    (payload,) = receiver.received
+    text = payload["text"]  # Mattermost has no title field: the title heads the text
+    assert len(text) <= 4000 and text.lstrip("# ").startswith("[scio] Edited: ")
+    shown = text.count("\n> ")
+    assert 5 < shown < 40 and f"… and {40 - shown} more changes in the archive" in text
+    assert balanced(text) and "~~the~~ **THE**" in text
+    assert text.index("… and") < text.index("[Open page 2 of the transcript](http://127.0.0.1:")
+
+
+def test_slack_receives_its_own_strike_and_bold(
+    tmp_path, site, site_dir, receiver, monkeypatch
+) -> None:
+    from apprise.plugins.slack import NotifySlack
+
+    port = receiver.server_address[1]
+    monkeypatch.setattr(NotifySlack, "webhook_url", f"http://127.0.0.1:{port}/services")
+    url = "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#news"
+    m = make_monitor(tmp_path, site, site_dir, receiver, channel("chat", url))
+    m.check()
+    m.edit(f"{NIA}_7.html", "30%", "25%")
+    m.check()
+    (payload,) = receiver.received
+    sent = str(payload)  # what Slack gets, after Apprise's own conversion
+    assert "fell by ~30%~ *25%* compared" in sent
+    assert "~~" not in sent and "**" not in sent
+    assert "|Open page 7 of the transcript>" in sent  # Slack's own link markup

@@ -21,8 +21,10 @@ import pytest
 from conftest import NIA, Monitor, seeded_monitor
 from fill_store import add_briefing, versions_of
 
-from monitor.archive_html import diff_document, page_path, render_archive
-from monitor.model import EventKind
+from monitor.archive_html import diff_document, edit_section, page_path, render_archive
+from monitor.html_page import document
+from monitor.model import EventKind, Paragraph
+from monitor.speakers import assign, label_of
 from monitor.store import Store
 
 NIA_ID, SCITECH_ID, NEW_ID = "117420451", "117265318", "117436982"
@@ -153,6 +155,41 @@ def test_diff_document_for_the_cli_is_a_standalone_page(edited: Monitor, tmp_pat
     doc = assert_well_formed(out)
     assert doc.xpath("//del/text()") == ["30%", "30%"]  # the change list and the inline diff
     assert doc.xpath("//ins/text()") == ["25%", "25%"]
+
+
+def test_a_dropped_q_and_a_shows_its_paragraphs_and_never_a_label_line_as_one(
+    edited: Monitor,
+) -> None:
+    doc = assert_well_formed(page_path(edited.store, edited.briefing(SCITECH_ID)))
+    removed = doc.xpath("//div[contains(@class,'para removed')]")
+    wheres = [r.xpath("string(.//div[@class='where'])") for r in removed]
+    assert wheres == [
+        "page 2, Securities Times · paragraph removed",
+        "page 2, Lu Jiaming · paragraph removed",
+        "page 2, Lu Jiaming · paragraph removed",
+    ]
+    said = [r.xpath("string(.//del)") for r in removed]
+    assert said[0].startswith("What tax support is included in the package")
+    assert not [t for t in said if label_of(t)[1]]  # "Securities Times:" is who, not what
+    assert doc.xpath("//div[contains(@class,'para added')]") == []
+
+
+def test_a_label_line_moved_in_an_edit_is_not_shown_as_a_paragraph(tmp_path: Path) -> None:
+    texts = ["Host:", "Good afternoon.", "Reuters:", "How many cases?", "Liu Haitao:"]
+    texts += ["More than 22,000.", "Down by 30% on last year."]
+    old = [Paragraph(t, 1, s) for t, s in zip(texts, assign(texts), strict=True)]
+    moved = [*texts[:4], texts[5], texts[4], texts[6]]  # the label one paragraph down
+    moved[6] = "Down by 25% on last year."
+    new = [Paragraph(t, 1, s) for t, s in zip(moved, assign(moved), strict=True)]
+    out = tmp_path / "edit.html"
+    out.write_text(document("edit", edit_section(old, new, 1, 2)), encoding="utf-8")
+    doc = assert_well_formed(out)
+    assert (
+        doc.xpath("//div[contains(@class,'para removed') or contains(@class,'para added')]") == []
+    )
+    assert doc.xpath("//div[contains(@class,'para changed')]//del/text()") == ["30%"]
+    shown = doc.xpath("//div[@class='diff']//p/text()")
+    assert "Good afternoon." in shown and "Liu Haitao:" not in shown
 
 
 def test_injected_markup_in_a_transcript_is_shown_as_text(monitor: Monitor) -> None:

@@ -6,9 +6,11 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import socket
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +18,9 @@ from pathlib import Path
 import pytest
 from conftest import Monitor, seeded_monitor, write_config
 
+from monitor import cli
 from monitor.cli import main
+from monitor.commands import HANDLERS
 from monitor.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -284,3 +288,61 @@ def test_python_m_monitor_help_exits_0() -> None:
     assert proc.stdout.startswith("usage: briefing-monitor")
     for command in ("check", "history", "show", "diff", "validate", "notify-test", "demo"):
         assert command in proc.stdout
+
+
+def _python(*args: str) -> str:
+    proc = subprocess.run(
+        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
+    )
+    return proc.stdout
+
+
+def test_version_prints_the_installed_package_version() -> None:
+    installed = _python(
+        "-c", "import importlib.metadata as m; print(m.version('briefing-monitor'))"
+    )
+    assert _python("-m", "monitor", "--version") == f"briefing-monitor {installed}"
+
+
+def test_version_without_installed_metadata_is_the_pyproject_version(monkeypatch) -> None:
+    import importlib.metadata
+
+    def not_installed(name: str) -> str:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", not_installed)
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert cli.version() == cli.VERSION == pyproject["project"]["version"]
+
+
+def test_version_and_help_load_no_pipeline_module() -> None:
+    # What --version and --help import: the parser and its output helpers, no network
+    # stack, no HTML parser, no scheduler.
+    probe = (
+        "import sys\n"
+        "from monitor import cli\n"
+        "for args in (['--version'], ['--help'], ['check', '--help']):\n"
+        "    try:\n"
+        "        cli.main(args)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "heavy = ('monitor', 'httpx', 'apprise', 'bs4', 'lxml', 'apscheduler', 'asyncio')\n"
+        "print('LOADED', *sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    loaded = _python("-c", probe).rpartition("LOADED")[2].split()
+    assert set(loaded) <= {"monitor", "monitor.cli", "monitor.output", "monitor.model"} | {
+        "monitor.safetext"
+    }, loaded
+
+
+def test_every_command_the_parser_knows_has_a_handler() -> None:
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert set(sub.choices) == set(HANDLERS)  # type: ignore[arg-type]
+
+
+def test_the_readme_command_table_lists_every_command_and_version() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Commands") : readme.index("### Exit codes")]
+    listed = set(re.findall(r"^\| `([a-z-]+)", section, re.M))
+    assert listed == set(HANDLERS) | {"--version"}

@@ -12,7 +12,7 @@ from conftest import shared_path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor import alerts
+from monitor import compose
 from monitor.detect import decide
 from monitor.diff import diff_transcripts
 from monitor.editclass import (
@@ -308,7 +308,7 @@ def headline(
         diff=diff_transcripts(stored, new),
         details=edit_details(stored, new, decision.details),
     )
-    return alerts.render(event, "text").title
+    return compose.render(event, "text").title
 
 
 Edit = Callable[[list[str]], list[str]]

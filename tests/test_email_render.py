@@ -8,6 +8,7 @@ docs/email-edit.png and docs/slack-edit.png."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import os
@@ -19,17 +20,23 @@ import threading
 import urllib.request
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from conftest import SEEDS, Receiver
+from conftest import SEEDS, Monitor, Receiver
+from faultserver import SiteServer
 from test_alerts import Mailbox, channel, make_monitor
 
-from monitor.sitesrv import SiteServer
+from monitor import alerts, compose, notify
+from monitor.model import Event, EventKind
 
 ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 CHROMIUM = "/usr/bin/chromium"
 WIDTH, HEIGHT = 420, 800
 NEEDS_CHROMIUM = pytest.mark.skipif(
@@ -38,9 +45,11 @@ NEEDS_CHROMIUM = pytest.mark.skipif(
 )
 
 # Injected into the test's copy of the email only (the monitor's email has no script): it
-# measures the laid-out page and writes the results, as JSON, into the <pre id="measure"> of
-# the page around it. Headless Chromium's window is at least 500 px wide, so the email is laid
-# out in a 420x800 <iframe srcdoc> (a viewport of its own, as a phone's mail app gives it).
+# measures the laid-out page and writes the results, as JSON, into the <pre id="__OUT__"> of
+# the page around it, and each of __NEEDLES__ (what the email must show) with the box of its
+# first occurrence in one text node. Headless Chromium's window is at least 500 px wide, so
+# the email is laid out in a 420x800 <iframe srcdoc> (a viewport of its own, as a phone's
+# mail app gives it).
 MEASURE = """<script>
 (function () {
   function box(el) {
@@ -61,21 +70,66 @@ MEASURE = """<script>
     links: [].map.call(document.querySelectorAll("a[href]"), function (a) {
       return {href: a.getAttribute("href"), color: getComputedStyle(a).color};
     }),
-    text: main.innerText
+    text: main.innerText,
+    quotes: [].filter.call(document.querySelectorAll("p"), function (p) {
+      return getComputedStyle(p).borderLeftStyle !== "none";
+    }).map(box),
+    needles: __NEEDLES__.map(function (needle) {
+      var walk = document.createTreeWalker(main, NodeFilter.SHOW_TEXT), node, at;
+      while ((node = walk.nextNode())) {
+        at = node.data.indexOf(needle);
+        if (at < 0) continue;
+        var range = document.createRange();
+        range.setStart(node, at);
+        range.setEnd(node, at + needle.length);
+        var r = range.getBoundingClientRect();
+        return {text: needle, top: r.top, bottom: r.bottom};
+      }
+      return {text: needle, top: null, bottom: null};
+    })
   };
-  parent.document.getElementById("measure").textContent = JSON.stringify(out);
+  parent.document.getElementById("__OUT__").textContent = JSON.stringify(out);
 })();
 </script>"""
 
 
 @dataclass
-class Captured:
-    """One check after seeds/after, with what the SMTP server and the chat webhook got."""
+class Sent:
+    """One email as the SMTP server got it, with the event it tells of (None: a digest)."""
 
-    emails: dict[str, str]  # "edit" / "qa" -> the HTML part
+    mail: EmailMessage
+    event: Event | None
+
+    @property
+    def html(self) -> str:
+        return _part(self.mail, "html")
+
+    @property
+    def text(self) -> str:
+        return _part(self.mail, "plain")
+
+
+@dataclass
+class Captured:
+    """A press room checked after seeds/after, with what the SMTP server and the chat webhook
+    got; the `url` variant goes on to every other kind of alert (`kinds`)."""
+
+    mails: dict[str, Sent]  # "edit" / "qa" -> the email of the figure edit, the dropped Q&A
     chat: dict[str, str]  # "edit" / "qa" -> the Mattermost payload's text
     site: SiteServer
     state: Path
+    kinds: dict[str, Sent] = field(default_factory=dict)  # KINDS -> its email (`url` only)
+    after: list[Sent] = field(default_factory=list)  # every email of the seeds/after check
+
+    @property
+    def emails(self) -> dict[str, str]:  # "edit" / "qa" -> the HTML part
+        return {k: v.html for k, v in self.mails.items()}
+
+
+def _part(mail: EmailMessage, kind: str) -> str:
+    body = mail.get_body((kind,))
+    assert body is not None, f"no text/{kind} part in {mail['Subject']!r}"
+    return body.get_content()
 
 
 def _serve(server: SiteServer | Receiver) -> None:
@@ -84,10 +138,12 @@ def _serve(server: SiteServer | Receiver) -> None:
     ).start()
 
 
-def _pick(items: dict[str, str]) -> dict[str, str]:
+def _pick(items: dict[str, T]) -> dict[str, T]:
     """The edit alert and the dropped-Q&A alert, by their subject/title line."""
     out = {}
     for subject, body in items.items():
+        if subject.startswith("[briefing-monitor]"):
+            continue  # a digest
         if "National Immigration Administration" in subject and "figure" in subject:
             out["edit"] = body
         elif "Q&A removed (Securities Times)" in subject:
@@ -96,11 +152,148 @@ def _pick(items: dict[str, str]) -> dict[str, str]:
     return out
 
 
-@pytest.fixture(scope="module", params=["path", "url"])
-def captured(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Captured]:
-    """`path`: the default config (the archive line is the real file path); `url`: with
-    `[archive] base_url` pointing at a local server of STATE/archive (the line is a link)."""
-    tmp = tmp_path_factory.mktemp(f"email-{request.param}")
+# Every kind of alert the Chromium tests render, each from a real email. The edits of one
+# check go to different briefings, so each is its own alert with its own class first.
+KINDS = (
+    "new",
+    "transcript",
+    "figure changed",
+    "name changed",
+    "retitled",
+    "wording",
+    "answer cut",
+    "Q&A added",
+    "Q&A removed",
+    "removed",
+    "gap",
+    "error",
+    "recovered",
+    "digest",
+)
+TRADE = "pressroom/2024-08/07/content_117366105.html"
+RURAL = "pressroom/2024-02/27/content_117019836"
+WETLANDS = "pressroom/2023-11/14/content_116851207"
+RURAL_TITLE = "SCIO press conference on comprehensively advancing rural revitalization in 2024"
+
+
+def _edit_more(m: Monitor) -> None:
+    """With seeds/after: one edit of each class the seeds lack, each in its own briefing."""
+    m.edit(
+        TRADE,
+        "Higher trade barriers add costs for exporters and for consumers in the "
+        "countries that impose them. ",
+        "",
+    )  # answer cut (Reuters)
+    m.edit(
+        f"{RURAL}_2.html",
+        "<p><strong>China Youth Daily:</strong></p>",
+        "<p><strong>Xinhua News Agency:</strong></p>\n<p>Will the minimum purchase price of "
+        "wheat rise this year? What will farmers get?</p>\n<p><strong>Tang Wenbo:</strong>"
+        "</p>\n<p>It will rise moderately. The details will be announced before the sowing "
+        "season.</p>\n<p><strong>China Youth Daily:</strong></p>",
+    )  # Q&A added (Xinhua News Agency)
+    m.edit(f"{WETLANDS}_6.htm", "Southeast Asia, Africa and", "Southeast Asia, Latin America and")
+    m.edit(
+        "pressroom/2024-07/15/content_117312974_2.html",
+        "The services sector kept recovering.",
+        "The services sector continued its steady recovery.",
+    )  # wording
+
+
+def _by_event(m: Monitor, mails: list[EmailMessage]) -> list[Sent]:
+    """The emails of the last check, each with the event it tells of (None: a digest)."""
+    events = [e for r in m.reports[-1] for e in r.events]
+    subject = {" ".join(compose.render(e, "html").title.split()): e for e in events}
+    return [Sent(x, subject.get(x["Subject"])) for x in mails]
+
+
+def _kind_of(sent: Sent) -> str:
+    e = sent.event
+    if e is None:
+        return "digest" if sent.mail["Subject"].startswith("[briefing-monitor]") else "?"
+    if e.kind is EventKind.EDITED:
+        first = e.details[0] if e.details else ""
+        name = re.sub(r"^(?:\d+ )?|(?: \(.*)?$", "", first)  # "1 figure changed" -> its class
+        name = re.sub(r"^(\w+)s changed$", r"\1 changed", name)
+        return "retitled" if first.startswith("retitled") else name
+    return e.kind.value
+
+
+def _every_kind(m: Monitor, box: Mailbox, after: list[EmailMessage]) -> dict[str, Sent]:
+    """Go on from the seeds/after check to the kinds it lacks: the life-cycle briefing to its
+    transcript, a retitle, a briefing removed (gone on two checks); then a gap, an error and
+    a recovery, as Event values sent through the real outbox and SMTP."""
+    found: dict[str, Sent] = {}
+
+    def keep(sent: list[Sent]) -> None:
+        for s in sent:
+            found.setdefault(_kind_of(s), s)
+
+    keep(_by_event(m, after))
+    for step in ("1-notice", "2-held", "3-transcript"):
+        shutil.copytree(SEEDS / "lifecycle" / step, m.site_dir, dirs_exist_ok=True)
+        if step == "1-notice":
+            for page in (f"{RURAL}.html", f"{RURAL}_2.html"):
+                m.edit(page, f">{RURAL_TITLE}<", f">{RURAL_TITLE}: the No. 1 central document<")
+            gone = {p: p.read_bytes() for p in m.site_dir.glob(f"{WETLANDS}*")}
+            for page in gone:  # removed when missed on two checks (this one and the next)
+                page.unlink()
+        if step == "3-transcript":  # back, so the links of its earlier emails open again
+            for page, content in gone.items():
+                page.write_bytes(content)
+        box.messages.clear()
+        m.check()
+        keep(_by_event(m, list(box.messages)))
+    nia = found["figure changed"].event
+    assert nia is not None
+    now = datetime.now(UTC)
+    since = (now - timedelta(minutes=3)).isoformat(timespec="seconds")
+    index = m.config.sources[0].index_url
+    made = [
+        replace(
+            nia,
+            kind=EventKind.GAP,
+            briefing_id="117420451+1234",
+            version=0,
+            diff=None,
+            details=("Chinese leaves out 1 of 6 questions",),
+            lead="Not in Chinese: New Yellow River App\nThe number of people caught crossing "
+            "the border illegally fell by 25% compared with last year.",
+            archive_page=nia.archive_page.partition("#")[0],
+        ),
+        Event(
+            EventKind.ERROR,
+            "scio",
+            "down-1",
+            index,
+            title="2 checks in a row failed",
+            error="HTTP 503 Service Unavailable from the index page (failing since "
+            f"{since}; next check in 60s; a note follows when a check works again)",
+        ),
+        Event(
+            EventKind.RECOVERED,
+            "scio",
+            "recovered-1",
+            index,
+            title="works again after 2 failed checks",
+            error=f"recovered: the check at {now.isoformat(timespec='seconds')} worked; it "
+            f"had failed since {since}",
+        ),
+    ]
+    for event in made:
+        box.messages.clear()
+        with m.store.locked() as store:
+            notify.enqueue(store, notify.render(event, ["email"], now), m.config)
+            assert asyncio.run(notify.deliver(store, m.config, now)) == (1, 0)
+        ((mail,),) = [box.messages]
+        found[event.kind.value] = Sent(mail, event)
+    missing = set(KINDS) - set(found)
+    got = [s.mail["Subject"] for s in found.values()]
+    assert not missing, f"no email for {missing}; got {got}"
+    return found
+
+
+def _press_room(tmp: Path, variant: str) -> Iterator[Captured]:
     site_dir = tmp / "site"
     shutil.copytree(SEEDS / "site", site_dir)
     archive = tmp / "state" / "archive"
@@ -110,22 +303,45 @@ def captured(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Captu
         _serve(server)
     box = Mailbox().start()
     port = receiver.server_address[1]
-    extra = f'\n[archive]\nbase_url = "{archive_srv.url("/")}"\n' if request.param == "url" else ""
-    channels = channel("email", box.url) + channel("chat", f"mmost://127.0.0.1:{port}/t") + extra
+    channels = channel("email", box.url) + channel("chat", f"mmost://127.0.0.1:{port}/t")
+    if variant == "url":  # and one digest per check, to the same mailbox
+        channels += channel("digest", box.url, "digest = true")
+        channels += f'\n[archive]\nbase_url = "{archive_srv.url("/")}"\n'
     try:
         m = make_monitor(tmp, site, site_dir, receiver, channels)
         m.check()
         box.messages.clear()
         m.apply_after()  # the page-7 edit 30% -> 25%, a dropped Q&A, a new briefing, noise
+        _edit_more(m)
         m.check()
-        emails = _pick({x["Subject"]: x.get_body(("html",)).get_content() for x in box.messages})
+        after = list(box.messages)
+        sent = _by_event(m, after)
+        mails = _pick({s.mail["Subject"]: s for s in sent})
         chat = _pick({p["text"].splitlines()[0]: p["text"] for p in receiver.received})
-        yield Captured(emails, chat, site, m.store.root.resolve())
+        kinds = _every_kind(m, box, after) if variant == "url" else {}
+        yield Captured(mails, chat, site, m.store.root.resolve(), kinds, sent)
     finally:
         box.stop()
         for server in (receiver, site, archive_srv):
             server.shutdown()
             server.server_close()
+
+
+@pytest.fixture(scope="module")
+def path_room(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Captured]:
+    """The default config: an email's archive line is the real file path."""
+    yield from _press_room(tmp_path_factory.mktemp("email-path"), "path")
+
+
+@pytest.fixture(scope="module")
+def url_room(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Captured]:
+    """`[archive] base_url` pointing at a local server of STATE/archive: the line is a link."""
+    yield from _press_room(tmp_path_factory.mktemp("email-url"), "url")
+
+
+@pytest.fixture(scope="module", params=["path", "url"])
+def captured(request: pytest.FixtureRequest) -> Captured:
+    return request.getfixturevalue(f"{request.param}_room")
 
 
 def framed(doc: str, height: int = HEIGHT) -> str:
@@ -159,13 +375,37 @@ def chromium(args: list[str], tmp: Path, dark: bool = False) -> subprocess.Compl
 
 def measure(doc: str, tmp: Path, dark: bool = False) -> dict:
     """Render the email at 420x800 and return what the injected script measured."""
-    assert "<script" not in doc.lower()  # the monitor's email carries none
+    return measure_all({"measure": (doc, [])}, tmp, dark)["measure"]
+
+
+def measure_all(docs: dict[str, tuple[str, list[str]]], tmp: Path, dark: bool) -> dict:
+    """Render several emails at once (one Chromium, one 420x800 frame each, one under the
+    other) and return what the injected script measured in each, by name. A doc comes with
+    the strings whose place on its screen is measured."""
+    frames, outs = [], []
+    for n, (doc, needles) in enumerate(docs.values()):
+        assert "<script" not in doc.lower()  # the monitor's email carries none
+        script = MEASURE.replace("__OUT__", f"out{n}").replace("__NEEDLES__", json.dumps(needles))
+        doc = doc.replace("</body>", script + "</body>")
+        frames.append(
+            f'<iframe srcdoc="{html.escape(doc, quote=True)}" width="{WIDTH}" '
+            f'height="{HEIGHT}" style="border:0;display:block"></iframe>'
+        )
+        outs.append(f'<pre id="out{n}"></pre>')
     page = tmp / ("dark.html" if dark else "light.html")
-    page.write_text(framed(doc.replace("</body>", MEASURE + "</body>")), encoding="utf-8")
+    page.write_text(
+        '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin:0">'
+        + "".join(outs + frames)  # the outputs first: a frame may run before the rest is parsed
+        + "</body></html>",
+        encoding="utf-8",
+    )
     done = chromium(["--dump-dom", page.as_uri()], tmp, dark)
-    found = re.search(r'<pre id="measure">(.*?)</pre>', done.stdout, re.S)
-    assert found, f"no measurement; chromium said: {done.stderr[-2000:]}"
-    return json.loads(html.unescape(found[1]))
+    got = {}
+    for n, name in enumerate(docs):
+        found = re.search(rf'<pre id="out{n}">(.*?)</pre>', done.stdout, re.S)
+        assert found and found[1], f"no measurement of {name}; chromium: {done.stderr[-2000:]}"
+        got[name] = json.loads(html.unescape(found[1]))
+    return got
 
 
 def rgb(css: str) -> tuple[int, ...]:
@@ -258,6 +498,162 @@ def test_every_link_in_the_rendered_email_opens(
         _check_archive(line.split("Archive:", 1)[1].strip(), captured)
     for a in got["links"]:
         assert distance(a["color"], got["body"]) > 100  # a link looks like one
+
+
+# -- the plain-text part: the monitor's own, not Apprise's conversion of the HTML ----------
+
+_TAG = re.compile(r"<[A-Za-z!/]")
+
+
+def test_the_edit_email_s_text_part_marks_the_change_and_writes_out_its_links(
+    captured: Captured,
+) -> None:
+    sent = captured.mails["edit"]
+    assert sent.mail["Subject"].startswith("[scio] Edited: SCIO briefing on promoting")
+    text = sent.text
+    assert "page 7, Liu Haitao" in text
+    assert "fell by [-30%-] {+25%+} compared with last year" in text
+    assert not _TAG.search(text) and "&lt;" not in text, text
+    hrefs = [html.unescape(h) for h in re.findall(r'href="([^"]+)"', sent.html)]
+    assert any(h.endswith("_7.html") for h in hrefs), hrefs
+    for href in hrefs:  # the page of the change and (with base_url) the archive page
+        assert href in text, href
+    if len(hrefs) == 1:  # without base_url: the archive page's real path, as in the HTML
+        (line,) = [ln for ln in text.splitlines() if ln.startswith("Archive: ")]
+        _check_archive(line.removeprefix("Archive: ").strip(), captured)
+
+
+def test_the_digest_email_s_text_part_lists_each_alert_once_with_its_change(
+    url_room: Captured,
+) -> None:
+    digest = url_room.kinds["digest"]
+    alone = [s for s in url_room.after if s.event is not None]
+    assert len(alone) >= 7 and digest.mail["Subject"].startswith(
+        f"[briefing-monitor] {len(alone)} alerts: "
+    )
+    text = digest.text
+    for s in alone:
+        assert text.count(s.mail["Subject"]) == 1, s.mail["Subject"]
+    assert "fell by [-30%-] {+25%+} compared with last year" in text
+    assert "Q: What tax support" in text
+    assert not _TAG.search(text) and "&lt;" not in text, text
+
+
+# -- every kind of alert, rendered in Chromium ---------------------------------------------
+
+
+def _first_line(text: str, n: int = 40) -> str:
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    return alerts.clip(line, 10_000)[:n].rstrip()
+
+
+def _needles(kind: str, sent: Sent) -> list[str]:
+    """What the reader must see on the first screen: the headline (label and title); for an
+    edit its old and new words (or the quoted Q&A, or the old title); for a new briefing or
+    a transcript its opening line; for the daemon's notes the note."""
+    e = sent.event
+    if e is None:  # a digest: the title of the alert it lists first
+        first = re.search(r"<h3[^>]*>(.*?)</h3>", sent.html, re.S)
+        assert first, "a digest without an alert's title"
+        return [html.unescape(first[1])[:60]]
+    found = [alerts.label(e)] + ([e.title[:40]] if e.title else [])
+    changes = e.diff.changes if e.diff else ()
+    if e.kind is EventKind.EDITED and changes:
+        c = changes[0]
+        found += [alerts.clip(x)[:40] for x in (c.old, c.new) if x]
+    retitled = [d for d in e.details if d.startswith("retitled from ")]
+    if retitled:
+        found.append(retitled[0].removeprefix("retitled from ").strip('"')[:40])
+    opening = getattr(e, "opening", None)  # the transcript's first lines, where events have it
+    if e.kind in (EventKind.NEW, EventKind.TRANSCRIPT) and opening:
+        first = opening if isinstance(opening, str) else opening[0]
+        found.append(_first_line(str(first)))
+    note = alerts.fields(e, "text", 25)["note"]
+    if e.kind in (EventKind.REMOVED, EventKind.GAP, EventKind.ERROR, EventKind.RECOVERED):
+        assert note, kind
+        found.append(_first_line(note))
+    return found
+
+
+@pytest.fixture(scope="module")
+def rendered(url_room: Captured, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    """Every kind's email measured in Chromium at 420x800, light and dark (two launches)."""
+    docs = {k: (s.html, _needles(k, s)) for k, s in url_room.kinds.items() if k in KINDS}
+    return {
+        scheme: measure_all(docs, tmp_path_factory.mktemp(f"kinds-{scheme}"), scheme == "dark")
+        for scheme in ("light", "dark")
+    }
+
+
+@NEEDS_CHROMIUM
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_shows_what_it_is_about_in_the_first_screen(
+    rendered: dict[str, dict], url_room: Captured, kind: str, scheme: str
+) -> None:
+    got = rendered[scheme][kind]
+    assert (got["width"], got["height"]) == (WIDTH, HEIGHT)
+    assert got["dark"] is (scheme == "dark"), "the colour scheme was not emulated"
+    assert got["scrollWidth"] <= WIDTH, "the email scrolls sideways at 420 px"
+    assert got["needles"], kind
+    for needle in got["needles"]:
+        assert needle["top"] is not None, f"{needle['text']!r} is not in the {kind} email"
+        assert needle["top"] >= 0 and needle["bottom"] <= HEIGHT, needle  # no scrolling
+    if kind == "digest":  # each alert listed once, under its own title
+        for s in url_room.after:
+            if s.event is not None:
+                assert got["text"].count(s.mail["Subject"]) == 1, s.mail["Subject"]
+
+
+@NEEDS_CHROMIUM
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_colours_removed_and_inserted_text_apart_from_the_body(
+    rendered: dict[str, dict], kind: str, scheme: str
+) -> None:
+    got = rendered[scheme][kind]
+    body = got["body"]
+    if scheme == "dark":  # the reader's dark scheme applies: light text
+        assert sum(rgb(body)) > 3 * 170, body
+    for mark in got["del"] + got["ins"]:
+        assert distance(mark["color"], body) > 100, mark
+        assert distance(mark["color"], mark["background"]) > 200, mark  # reads on any canvas
+    for old, new in zip(got["del"], got["ins"], strict=False):
+        assert distance(old["color"], new["color"]) > 100  # red and green, not one colour
+    for quote in got["quotes"]:  # a removed or added Q&A: a coloured bar
+        assert distance(quote["border"], body) > 100, quote
+    edits = ("figure changed", "name changed", "wording", "answer cut")
+    if kind in edits:
+        assert got["del"], f"the {kind} email strikes nothing"
+    if kind in ("Q&A added", "Q&A removed"):
+        assert got["quotes"], f"the {kind} email quotes no Q&A"
+
+
+def _opens(href: str, state: Path) -> None:
+    """An http link answers 200 (and has its anchor); a file exists under STATE."""
+    location, _, anchor = href.partition("#")
+    if "://" in location and not location.startswith("file:"):
+        with urllib.request.urlopen(location, timeout=10) as answer:
+            assert answer.status == 200, href
+            page = answer.read().decode("utf-8", "replace")
+    else:
+        path = Path(unquote(urlsplit(location).path if "://" in location else location))
+        assert path.is_file() and path.is_relative_to(state), href
+        page = path.read_text(encoding="utf-8")
+    if anchor:
+        assert f'id="{anchor}"' in page, href
+
+
+@NEEDS_CHROMIUM
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_link_of_every_kind_opens(
+    rendered: dict[str, dict], url_room: Captured, kind: str
+) -> None:
+    links = rendered["light"][kind]["links"]
+    assert links, f"the {kind} email links nowhere"
+    for a in links:
+        _opens(a["href"], url_room.state)
+        assert distance(a["color"], rendered["light"][kind]["body"]) > 100  # looks like a link
 
 
 def _screenshot(doc: str, out: Path, tmp: Path, height: int) -> None:

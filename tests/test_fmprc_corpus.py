@@ -518,8 +518,8 @@ def test_english_edit_is_reported_with_speakers_and_noise_is_not(
     lines = msg["message"]
     assert "page 1, A:\n  …the G20. This year marks the [-45th-] {+46th+} anniversary" in lines
     assert "page 1: Q&A removed: Q asked, A answered\n" in lines
-    assert "  Q: Q: According to reports, Iranian Foreign Minister" in lines
-    assert "  A: A: China and Iran have always" in lines
+    assert "  Q: According to reports, Iranian Foreign Minister" in lines
+    assert "  A: China and Iran have always" in lines
     assert "page 1: 1 paragraph added (A)\n  We will release information on that" in lines
     meta = m.briefing("1558711")
     assert len(meta.versions) == 2 and meta.date == "2018-05-11"
@@ -558,8 +558,8 @@ def test_chinese_edit_is_a_short_run_of_characters_with_its_speaker(
     body = msg["message"]
     assert "page 1, 赵立坚:\n  …消极议案表示 [-强烈不满-] {+严重关切+} 和坚决反对。" in body
     assert "page 1: Q&A removed: 英国独立电视台和英国广播公司记者 asked, 赵立坚 answered\n" in body
-    assert "  Q: 英国独立电视台和英国广播公司记者：中国驻英使馆称" in body
-    assert "  A: 赵立坚：我刚才已经非常清楚" in body
+    assert "  Q: 中国驻英使馆称" in body
+    assert "  A: 我刚才已经非常清楚" in body
 
 
 def test_chinese_diff_is_by_character_on_a_real_page(corpus: Path) -> None:

@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import Monitor, Receiver
+from faultserver import SiteServer
 
 from monitor.model import EventKind
-from monitor.sitesrv import SiteServer
 
 
 def _config(tmp_path: Path, index_url: str, receiver: Receiver, selectors: str) -> Path:

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
-from conftest import Monitor
+from conftest import Monitor, wait_for
 from fill_store import add_briefing, versions_of
 
 from monitor.archive import after_cycle
@@ -111,11 +110,9 @@ def test_index_lock_of_a_running_git_is_left_alone(store: Store) -> None:
     busy = subprocess.Popen(
         ["git", "cat-file", "--batch"], cwd=archive, stdin=subprocess.PIPE, env=env
     )
-    # Popen returns right after the exec; /proc may show the new command a moment later.
-    deadline = time.monotonic() + 5
-    while git_processes_in(archive) == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
     try:
+        # Popen returns right after the exec; /proc may show the new command a moment later.
+        wait_for(lambda: git_processes_in(archive), "the running git process in /proc")
         with pytest.raises(MirrorError, match="held by a running git process"):
             commit_cycle(store, "second", wait=0.3)
         assert lock.exists()

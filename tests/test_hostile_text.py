@@ -18,20 +18,21 @@ from urllib.parse import unquote
 import pytest
 from apprise.plugins.slack import NotifySlack
 from conftest import INDEX, NIA, Monitor, Receiver, write_config
+from faultserver import SiteServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor import alerts, notify, worddiff
+from monitor import alerts, compose, notify, worddiff
 from monitor.archive_html import edit_section
-from monitor.cli import _table, main
+from monitor.cli import main
 from monitor.diff import diff_transcripts
 from monitor.discover import find_briefings
 from monitor.extract import ExtractError, build_transcript, extract_page
 from monitor.html_page import document, e, external_link
 from monitor.model import Event, EventKind, Transcript
+from monitor.output import table as render_table
 from monitor.profiles import profile_for
 from monitor.safetext import CONTROLS, for_terminal, json_for_terminal
-from monitor.sitesrv import SiteServer
 
 CONTROL = re.compile(f"[{CONTROLS}]")
 OUR_COLOURS = re.compile(r"\x1b\[(?:[0-2]|3[0-7])?m")  # what the CLI itself writes
@@ -64,7 +65,9 @@ def test_query_an_index_adds_to_a_briefing_link_reaches_no_alert_and_no_archive(
     canonical = site.url(trade)
     for live in ("CLICK ME", "evil.example", "<!channel>", "@here"):
         assert live not in text
-    assert "_page 1, Qiao Lansheng_\n> …" in text and "~5.8%~ *5.9%*" in text
+    assert (
+        "_page 1, Qiao Lansheng_\n> …" in text and "~~5.8%~~ **5.9%**" in text
+    )  # Mattermost's Markdown
     assert f"[Open the transcript]({canonical})" in text
     assert slack_anchors(text) == [f"<{canonical}|Open the transcript>"]
     b = m.briefing("117366105")
@@ -97,9 +100,9 @@ def test_a_briefing_url_in_an_alert_can_close_no_link_and_carry_no_mention() -> 
     assert unquote(shown) == url
     event = Event(EventKind.NEW, "src", "1", url, "A title")
     for fmt in alerts.FORMATS:
-        body = alerts.render(event, fmt).body
+        body = compose.render(event, fmt).body
         assert "CLICK ME" not in body and "<!channel>" not in body and "@here" not in body
-    md = alerts.render(event, "markdown").body
+    md = compose.render(event, "markdown").body
     assert slack_anchors(md) == [f"<{shown}|Open the transcript>"]
 
 
@@ -294,14 +297,19 @@ class _Tags(HTMLParser):
         self.links += [v or "" for name, v in attrs if name == "href"]
 
 
+# The links an alert adds itself: to the transcript, or, for an error, to the press room.
+OUR_LINKS = ("Open the transcript", "Open the press room")
+
+
 def _assert_markdown_inert(body: str, link: str) -> None:
-    ours = f"[Open the transcript]({link})"
-    quoted = re.sub(r"(?m)^> ", "", body.replace(ours, ""))  # our own block quotes
+    anchors = [a.replace("&amp;", "&") for a in slack_anchors(body)]
+    assert anchors == [] or anchors in ([f"<{link}|{w}>"] for w in OUR_LINKS), anchors
+    for what in OUR_LINKS:
+        body = body.replace(f"[{what}]({link})", "")
+    quoted = re.sub(r"(?m)^> ", "", body)  # our own block quotes
     rest = re.sub(r"\\.", "", quoted)  # what is left once escapes are read
     assert not re.search(r"[\[\]<>]", rest), body
     assert not re.search("@(?!\u200b)", rest), body
-    anchors = [a.replace("&amp;", "&") for a in slack_anchors(body)]
-    assert anchors in ([], [f"<{link}|Open the transcript>"]), anchors
 
 
 def _assert_title_inert(title: str) -> None:
@@ -352,7 +360,7 @@ def test_no_page_text_is_a_control_character_link_or_mention_anywhere_it_is_show
 
     for event in _events(url, new, error):
         for fmt in alerts.FORMATS:
-            msg = alerts.render(event, fmt)
+            msg = compose.render(event, fmt)
             assert not CONTROL.search(msg.title + msg.body), (fmt, msg)
             if fmt == "markdown":
                 _assert_markdown_inert(msg.body, link)
@@ -367,11 +375,11 @@ def test_no_page_text_is_a_control_character_link_or_mention_anywhere_it_is_show
                 assert f"Open the transcript: {link}" in msg.body.splitlines()
         console = io.StringIO()
         with contextlib.redirect_stdout(console):
-            notify._console(body=alerts.render(event, "text").body, title=new.title)
+            notify._console(body=compose.render(event, "text").body, title=new.title)
         assert not CONTROL.search(console.getvalue())
 
     # The terminal: the history table, the word diff with its colours, the change list.
-    table = _table([("HANDLE", "TITLE"), ("src/1", new.title)])
+    table = render_table([("HANDLE", "TITLE"), ("src/1", new.title)])
     old_paragraphs = build_transcript("1", url, [(url, OLD)]).paragraphs
     blocks = worddiff.align(old_paragraphs, new.paragraphs)
     coloured = for_terminal(worddiff.terminal(blocks, colour=True))

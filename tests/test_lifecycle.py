@@ -12,10 +12,10 @@ from pathlib import Path
 import pressroom2026 as pr
 import pytest
 from conftest import Monitor, Receiver, write_config
+from faultserver import SiteServer
 
 from monitor.cli import main
 from monitor.model import EventKind
-from monitor.sitesrv import SiteServer
 
 AS_BUILT = pr.Variant()
 BODY = '[source.selectors]\nbody = ".article-text"\n'  # what `probe` tells a user to set

@@ -14,11 +14,11 @@ from pathlib import Path
 import modroom as mr
 import pytest
 from conftest import Monitor, Receiver
+from faultserver import SiteServer
 
 from monitor import config as config_mod
 from monitor.cli import main
 from monitor.model import CycleReport
-from monitor.sitesrv import SiteServer
 
 LX = mr.ZH + "lxjzh_246940/"
 YZ = mr.ZH + "yzxwfb/"

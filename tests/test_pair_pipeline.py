@@ -13,8 +13,8 @@ import asyncio
 import io
 import json
 import threading
-import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta, tzinfo
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote
@@ -25,6 +25,7 @@ from conftest import Receiver
 from test_archive_html import assert_well_formed
 
 from monitor import config as config_mod
+from monitor import cycle
 from monitor.archive_html import page_path
 from monitor.cycle import run_check
 from monitor.export import export_jsonl
@@ -170,7 +171,19 @@ def sites() -> Iterator[tuple[Site, Site]]:
         srv.server_close()
 
 
-GRACE = 2  # seconds: pair_grace of the test's config
+GRACE = 3 * 86400  # seconds: pair_grace of the test's config (3 days, the default)
+
+
+def clock_ahead(seconds: float) -> type[datetime]:
+    """A `datetime` whose now() runs `seconds` ahead of the real clock, for monitor.cycle: a
+    cycle stamps first sightings and compares pairs by it, so a grace period passes at once."""
+
+    class Ahead(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> datetime:
+            return datetime.now(tz) + timedelta(seconds=seconds)
+
+    return Ahead
 
 
 class Pair:
@@ -214,12 +227,13 @@ tags = ["ops"]
     def store(self) -> Store:
         return Store(config_mod.load(self.config_path).monitor.state_dir)
 
-    def check(self) -> list[str]:
-        """One cycle; the titles of the pair alerts it sent (a new briefing's own alerts
-        are the pipeline's other tests' business)."""
+    def check(self, ahead: float = 0.0) -> list[str]:
+        """One cycle, on a clock `ahead` seconds ahead of the real one; the titles of the pair
+        alerts it sent (a new briefing's own alerts are the pipeline's other tests' business)."""
         self.receiver.received.clear()
         cfg = config_mod.load(self.config_path)
-        with self.store.locked() as store:
+        with self.store.locked() as store, pytest.MonkeyPatch.context() as patch:
+            patch.setattr(cycle, "datetime", clock_ahead(ahead))
             asyncio.run(run_check(cfg, store))
         return [t for t in self.receiver.titles() if "] Gap" in t]
 
@@ -271,11 +285,11 @@ def test_a_chinese_conference_with_no_english_one_is_one_gap_after_the_grace(pai
     assert pair.check() == []
     pair.zh.publish(10, zh_article(10))
     assert pair.check() == []  # within pair_grace: the English may yet come
-    time.sleep(GRACE + 0.5)
-    assert pair.check() == [
-        f"[mfa-en] Gap: {zh_title(10)} — no counterpart in mfa-en after {GRACE} seconds"
+    assert pair.check(ahead=GRACE - 600) == []  # ten minutes before the grace ends: still
+    assert pair.check(ahead=GRACE + 60) == [
+        f"[mfa-en] Gap: {zh_title(10)} — no counterpart in mfa-en after 3 days"
     ]
-    assert pair.check() == []
+    assert pair.check(ahead=GRACE + 60) == []
 
 
 def test_a_replay_after_a_crash_is_one_alert(pair: Pair, monkeypatch: pytest.MonkeyPatch) -> None:

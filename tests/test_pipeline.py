@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 from conftest import INDEX, NIA, Monitor, write_config
+from faultserver import SiteServer
 
 from monitor import notify
 from monitor.model import EventKind
-from monitor.sitesrv import SiteServer
 from monitor.store import Store
 
 RURAL = "pressroom/2024-02/27/content_117019836"

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 from conftest import INDEX, NIA, write_config
+from faultserver import SiteServer
 
 from monitor import config as config_mod
 from monitor.cli import main
-from monitor.sitesrv import SiteServer
 
 ROOT = Path(__file__).resolve().parent.parent
 TITLE = "SCIO briefing on promoting high-quality development: National Immigration Administration"

@@ -16,8 +16,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from conftest import INDEX, NIA, Receiver, write_config
 
-from monitor import alerts, cli, notify
+from monitor import alerts, cli, masking, notify, outbox
 from monitor import config as config_mod
+from monitor.outbox import OutboxItem, Target
 from monitor.store import Store
 
 TOKEN = "tok3nQ8sEKRIT"
@@ -72,21 +73,21 @@ def _restore_logging() -> Iterator[None]:
 
 @pytest.mark.parametrize("scheme", ["json", "jsons", "form", "xml"])
 def test_masked_url_hides_header_payload_and_path_values(scheme: str) -> None:
-    shown = notify.masked(secret_url(scheme, 8080))
+    shown = masking.masked(secret_url(scheme, 8080))
     assert TOKEN not in shown
     assert shown.startswith(f"{scheme}://127.0.0.1:8080/")
     assert "format=markdown" in shown  # a setting, not a secret: still readable
 
 
 def test_masked_url_keeps_apprise_privacy_for_passwords_and_hosts() -> None:
-    assert TOKEN not in notify.masked(f"mailtos://user:{TOKEN}@mail.example.org")
-    assert TOKEN not in notify.masked(f"pbul://{TOKEN}")  # a host that is a token
-    assert notify.masked(f"notascheme://{TOKEN}@x/{TOKEN}") == "notascheme://…"
-    assert notify.masked(f"user:{TOKEN}@mail.example.org") == "…"
+    assert TOKEN not in masking.masked(f"mailtos://user:{TOKEN}@mail.example.org")
+    assert TOKEN not in masking.masked(f"pbul://{TOKEN}")  # a host that is a token
+    assert masking.masked(f"notascheme://{TOKEN}@x/{TOKEN}") == "notascheme://…"
+    assert masking.masked(f"user:{TOKEN}@mail.example.org") == "…"
 
 
 def test_config_errors_mask_through_the_one_masking_function(tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(notify, "masked", lambda url: "<masked by notify.masked>")
+    monkeypatch.setattr(masking, "masked", lambda url: "<masked by masking.masked>")
     (tmp_path / "u.urls").write_text(f"user:{TOKEN}@mail.example.org\n", encoding="utf-8")
     path = tmp_path / "config.toml"
     path.write_text(
@@ -96,7 +97,7 @@ def test_config_errors_mask_through_the_one_masking_function(tmp_path, monkeypat
     )
     with pytest.raises(config_mod.ConfigError) as info:
         config_mod.load(path)
-    assert "<masked by notify.masked>" in str(info.value)
+    assert "<masked by masking.masked>" in str(info.value)
     assert TOKEN not in str(info.value)
 
 
@@ -130,9 +131,7 @@ def test_outbox_errors_name_the_target_and_reason_never_a_url(tmp_path, receiver
     now = datetime.now(UTC)
     message = alerts.Message("title", "body", "markdown")
     with Store(cfg.monitor.state_dir).locked() as store:
-        store.put_alert(
-            notify._item("a-1", "s", "edited", now.isoformat(), {"hook#0": message.__dict__})
-        )
+        outbox.put(store, OutboxItem.new("a-1", "s", "edited", now, {Target("hook", 0): message}))
         assert asyncio.run(notify.deliver(store, cfg, now)) == (0, 1)
         (item,) = store.outbox_items()
         assert list(item["errors"]) == ["hook#0"]

@@ -8,9 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import Monitor, write_config
+from faultserver import SiteServer
 
 from monitor.model import EventKind
-from monitor.sitesrv import SiteServer
 
 CHROME = '<div class="bar">Share to: Weibo WeChat</div><div id="cmt">{n} comments</div>'
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor import alerts, config, notify, watch
+from monitor import alerts, compose, config, notify, watch
 from monitor.config import WatchConfig
 from monitor.model import Event, EventKind, Mention, Paragraph, WatchChange
 
@@ -158,11 +158,11 @@ def test_the_alert_reads_watch_name_title_and_mentions_with_quotes() -> None:
         speaker="Mao Ning",
     )
     (event, _), *_ = watch.events(_event(), WATCHES, None, text)
-    msg = alerts.render(event, "text")
+    msg = compose.render(event, "text")
     assert msg.title == f"[mfa-en] Watch: Taiwan: {TITLE} — 3 mentions"
     assert msg.type == "info"
     assert 'page 1, Mao Ning: "The Taiwan question is internal."' in msg.body
-    html = alerts.render(event, "html").body
+    html = compose.render(event, "html").body
     assert "<b>Taiwan</b>" in html
 
 
@@ -189,7 +189,7 @@ def test_the_alert_id_names_the_briefing_the_term_and_the_change() -> None:
 def test_mention_line_escapes_page_text_for_markdown() -> None:
     m = Mention(2, "Lin [x](y)", "Say Taiwan @here.", "Taiwan")
     assert alerts.mention_line(m, "markdown") == (
-        'page 2, Lin \\[x\\]\\(y\\): "Say *Taiwan* @\u200bhere."'
+        'page 2, Lin \\[x\\]\\(y\\): "Say **Taiwan** @\u200bhere."'
     )
 
 
