@@ -8,7 +8,13 @@ import logging
 from collections.abc import Sequence, Set
 from datetime import datetime
 
-from .archive_html import changed_briefings, render_archive
+from .archive_html import (
+    PENDING,
+    changed_briefings,
+    forget_rows,
+    pending_cycles,
+    render_archive,
+)
 from .gitmirror import MirrorError, commit_cycle, cycle_message
 from .model import CycleReport
 from .retention import prune
@@ -36,7 +42,9 @@ def after_cycle(
         if keep_raw is not None and changed:
             prune(store, keep_raw, dry_run=False)
         if html:
-            render_archive(store, changed, now, base_url)
+            render_archive(store, changed, now, base_url, cycle=True)
+        else:
+            forget_rows(store)  # the rows would miss this cycle's changes
     except (OSError, StoreCorrupt) as exc:
         log.error("archive: HTML pages not updated: %s", exc)
     if not git or not changed:
@@ -49,3 +57,10 @@ def after_cycle(
     if commit:
         log.info("archive: git mirror commit %s (%d briefings)", commit[:12], len(changed))
     return commit
+
+
+def begin_cycle(store: Store) -> None:
+    """Call under the state lock before a cycle's first write. after_cycle reads only what
+    the cycle reports changed; a cycle killed before after_cycle leaves this count at two
+    for the next one, which then reads every meta.json again."""
+    store.write_file(store.root / PENDING, str(pending_cycles(store) + 1).encode("ascii"))

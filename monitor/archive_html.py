@@ -7,11 +7,18 @@ cycle; only the briefing pages named in `changed` are rebuilt, the index pages a
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import hashlib
+import json
 import logging
+import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from . import alerts
 from .diff import diff_transcripts
@@ -30,6 +37,11 @@ RECENT = timedelta(days=7)  # a briefing found after the baseline is "new" this 
 LATEST = 30  # entries in "Latest changes"
 CONTEXT = 1  # unchanged paragraphs shown either side of an edit
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")  # a source name, as the config allows it
+# What the index pages show of each briefing, kept between checks (a cache: deleted, it is
+# read again from every meta.json), and how many cycles began since it was last brought up
+# to date (archive.begin_cycle): more than one means one ended early, so all is read again.
+ROWS, PENDING = "archive-rows.json", "archive-rows.pending"
+_ROWS_SCHEMA = 1
 
 # -- one briefing ---------------------------------------------------------------------------
 
@@ -199,8 +211,9 @@ def _what(v: Version, before: Version | None) -> str:
 
 
 def _documents(store: Store, b: Briefing) -> list[str]:
-    """The other documents of this briefing (a notice filed here), with their versions."""
-    docs = [d for d in store.documents(b.source) if d.parent == b.briefing_id]
+    """The other documents of this briefing (a notice filed here), with their versions.
+    Only its own folder is read: a page costs its own documents, not the whole source's."""
+    docs = [d for d in filed_in(store, b) if d.parent == b.briefing_id]
     if not docs:
         return []
     items = []
@@ -230,6 +243,55 @@ def diff_document(store: Store, b: Briefing, a: int, c: int) -> str:
 # -- index pages ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Row:
+    """What the index pages and the feeds show of one briefing. Read once from its
+    meta.json and kept in STATE/archive-rows.json (ROWS), so a check that changed nothing
+    writes the index pages without reading a meta.json."""
+
+    source: str
+    briefing_id: str
+    folder: str
+    rel: tuple[str, ...] | None  # the folder relative to STATE/archive; None: outside it
+    title: str
+    url: str
+    date: str | None
+    first_seen: str
+    baseline: bool
+    status: str
+    gone: str  # when a removed briefing was last found gone
+    versions: tuple[tuple[int, str], ...]  # (number, fetched_at) of each version
+    documents: tuple[str, ...]  # "source/id" of each document filed in its folder
+
+    @classmethod
+    def of(cls, store: Store, b: Briefing, docs: Iterable[Briefing]) -> Row:
+        return cls(
+            b.source,
+            b.briefing_id,
+            b.folder,
+            _rel(store, b),
+            b.title,
+            b.url,
+            b.date,
+            b.first_seen,
+            b.baseline,
+            b.status,
+            b.last_checked or b.last_seen,
+            tuple((v.number, v.fetched_at) for v in b.versions),
+            tuple(f"{d.source}/{d.briefing_id}" for d in docs),
+        )
+
+    @classmethod
+    def from_json(cls, data: list[Any]) -> Row:
+        names = [f.name for f in dataclasses.fields(cls)]
+        values = dict(zip(names, data, strict=True))
+        rel, versions = values["rel"], values["versions"]
+        values["rel"] = None if rel is None else tuple(rel)
+        values["versions"] = tuple((int(n), str(at)) for n, at in versions)
+        values["documents"] = tuple(values["documents"])
+        return cls(**values)
+
+
 def _rel(store: Store, b: Briefing) -> tuple[str, ...] | None:
     """The briefing folder relative to STATE/archive, or None if it points elsewhere."""
     base = (store.root / "archive").resolve()
@@ -240,14 +302,14 @@ def _rel(store: Store, b: Briefing) -> tuple[str, ...] | None:
     return rel.parts if len(rel.parts) == 2 else None
 
 
-def _badges(b: Briefing, now: datetime) -> str:
+def _badges(r: Row, now: datetime) -> str:
     out = []
-    if not b.baseline and _age(b.first_seen, now) <= RECENT:
+    if not r.baseline and _age(r.first_seen, now) <= RECENT:
         out.append('<span class="badge new">new</span>')
-    edits = len(b.versions) - 1
+    edits = len(r.versions) - 1
     if edits > 0:
         out.append(f'<span class="badge edited">edited{f" ×{edits}" if edits > 1 else ""}</span>')
-    if b.status == "removed":
+    if r.status == "removed":
         out.append('<span class="badge removed">removed</span>')
     return "".join(out)
 
@@ -260,59 +322,56 @@ def _age(iso: str, now: datetime) -> timedelta:
     return now - (t if t.tzinfo else t.replace(tzinfo=UTC))
 
 
-def _events(b: Briefing) -> list[tuple[str, str, str, str]]:
+def _events(r: Row) -> list[tuple[str, str, str, str]]:
     """(time, kind, what, anchor) for each thing that happened to a briefing after the
     baseline: found, edited (each version after the first), removed."""
     out = []
-    if not b.baseline:
-        out.append((b.first_seen, "new", "found", ""))
-    out += [
-        (v.fetched_at, "edited", f"version {v.number}", f"#edit-v{v.number}")
-        for v in b.versions[1:]
-    ]
-    if b.status == "removed":
-        out.append((b.last_checked or b.last_seen, "removed", "gone from the site", ""))
+    if not r.baseline:
+        out.append((r.first_seen, "new", "found", ""))
+    out += [(at, "edited", f"version {n}", f"#edit-v{n}") for n, at in r.versions[1:]]
+    if r.status == "removed":
+        out.append((r.gone, "removed", "gone from the site", ""))
     return out
 
 
-def _table(rows: Sequence[tuple[Briefing, str]], now: datetime) -> str:
+def _table(rows: Sequence[tuple[Row, str]], now: datetime) -> str:
     if not rows:
         return "<p>No briefings yet.</p>"
     out = [
         '<div class="scroll"><table><thead><tr><th>Date</th><th>Briefing</th>'
         '<th class="num">Ver.</th><th class="hide">Last change</th></tr></thead><tbody>'
     ]
-    for b, link in rows:
-        last = b.latest.fetched_at if b.latest and len(b.versions) > 1 else ""
+    for r, link in rows:
+        last = r.versions[-1][1] if len(r.versions) > 1 else ""
         out.append(
-            f'<tr><td class="date">{e(b.date or "-")}</td><td>'
-            f"{_badges(b, now)}"
-            f'<a href="{link}">{e(b.title or b.url)}</a> <small>{e(b.source)}/'
-            f'{e(b.briefing_id)}</small></td><td class="num">{len(b.versions)}</td>'
+            f'<tr><td class="date">{e(r.date or "-")}</td><td>'
+            f"{_badges(r, now)}"
+            f'<a href="{link}">{e(r.title or r.url)}</a> <small>{e(r.source)}/'
+            f'{e(r.briefing_id)}</small></td><td class="num">{len(r.versions)}</td>'
             f'<td class="hide date">{e(stamp(last)) if last else "-"}</td></tr>'
         )
     return "\n".join(out) + "</tbody></table></div>"
 
 
-def _latest(rows: Sequence[tuple[Briefing, str]]) -> str:
+def _latest(rows: Sequence[tuple[Row, str]]) -> str:
     events = [
-        (when, kind, what, b, link + anchor)
-        for b, link in rows
-        for when, kind, what, anchor in _events(b)
+        (when, kind, what, r, link + anchor)
+        for r, link in rows
+        for when, kind, what, anchor in _events(r)
     ]
     if not events:
         return "<p>No changes since the first check.</p>"
     events.sort(key=lambda x: x[0], reverse=True)
     items = [
         f'<li><span class="badge {kind}">{kind}</span> {e(stamp(when))}: <a href="{link}">'
-        f"{e(b.title or b.url)}</a> <small>{e(what)}</small></li>"
-        for when, kind, what, b, link in events[:LATEST]
+        f"{e(r.title or r.url)}</a> <small>{e(what)}</small></li>"
+        for when, kind, what, r, link in events[:LATEST]
     ]
     return "<ul>" + "\n".join(items) + "</ul>"
 
 
-def _newest_first(items: Iterable[Briefing]) -> list[Briefing]:
-    return sorted(items, key=lambda b: (b.date or "", b.first_seen, b.briefing_id), reverse=True)
+def _newest_first(items: Iterable[Row]) -> list[Row]:
+    return sorted(items, key=lambda r: (r.date or "", r.first_seen, r.briefing_id), reverse=True)
 
 
 def _source_facts(store: Store, source: str) -> tuple[str, str]:
@@ -331,15 +390,15 @@ def _fault(store: Store, source: str) -> dict[str, str] | None:
         return None
 
 
-def index_page(store: Store, items: Sequence[Briefing], now: datetime) -> str:
-    sources = sorted({b.source for b in items} | _state_sources(store))
-    rows = [(b, href(*rel, PAGE)) for b in _newest_first(items) if (rel := _rel(store, b))]
+def index_page(store: Store, items: Sequence[Row], now: datetime) -> str:
+    sources = sorted({r.source for r in items} | _state_sources(store))
+    rows = [(r, href(*r.rel, PAGE)) for r in _newest_first(items) if r.rel]
     src_rows = []
     for s in sources:
-        mine = [b for b in items if b.source == s]
+        mine = [r for r in items if r.source == s]
         last, error = _source_facts(store, s)
-        edited = sum(len(b.versions) > 1 for b in mine)
-        removed = sum(b.status == "removed" for b in mine)
+        edited = sum(len(r.versions) > 1 for r in mine)
+        removed = sum(r.status == "removed" for r in mine)
         src_rows.append(
             f'<tr><td><a href="{href(s, PAGE)}">{e(s)}</a></td><td class="num">{len(mine)}</td>'
             f'<td class="num">{edited}</td><td class="num hide">{removed}</td>'
@@ -368,8 +427,8 @@ def index_page(store: Store, items: Sequence[Briefing], now: datetime) -> str:
     return document("Briefing archive", body, feed=FEED)
 
 
-def source_page(store: Store, source: str, items: Sequence[Briefing], now: datetime) -> str:
-    rows = [(b, href(rel[1], PAGE)) for b in _newest_first(items) if (rel := _rel(store, b))]
+def source_page(store: Store, source: str, items: Sequence[Row], now: datetime) -> str:
+    rows = [(r, href(r.rel[1], PAGE)) for r in _newest_first(items) if r.rel]
     last, error = _source_facts(store, source)
     body = (
         f"<h1>{e(source)}</h1>\n<p>Last check: {e(last)}"
@@ -404,53 +463,235 @@ def changed_briefings(reports: Iterable[CycleReport]) -> set[tuple[str, str]]:
     }
 
 
+# -- reading meta.json: each one once per render -------------------------------------------
+
+
+def _meta(store: Store, path: Path) -> Briefing | None:
+    """A document's meta.json, or None (with a warning, once per Store) when it is missing,
+    unreadable or behind a link: skipped, as Store.documents() skips it."""
+    try:
+        if (link := store.link_below(path)) is not None:
+            raise StoreCorrupt(f"{link} is a symbolic link; the monitor never reads through it")
+        return store.load_meta(path)
+    except FileNotFoundError:
+        return None
+    except StoreCorrupt as exc:
+        if path not in store.damaged:
+            log.warning("%s; this document is skipped", exc)
+        store.damaged[path] = str(exc)
+        return None
+
+
+def filed_in(store: Store, b: Briefing) -> list[Briefing]:
+    """The documents filed in a briefing's folder (a notice), by their folders' names."""
+    metas = sorted(m for m in store.path(b).glob("*/meta.json") if m.parent.name[0] != ".")
+    return [d for m in metas if (d := _meta(store, m)) is not None]
+
+
+def _folders(store: Store) -> list[str]:
+    """Each briefing folder (archive/<source>/<name>), from two levels of directory listing:
+    no file below them is opened or stat'ed."""
+    out = []
+    for source in _subdirs(store.root / "archive"):
+        out += [f"archive/{source}/{name}" for name in _subdirs(store.root / "archive" / source)]
+    return out
+
+
+def _subdirs(path: Path) -> list[str]:
+    try:
+        with os.scandir(path) as it:
+            return [d.name for d in it if d.is_dir(follow_symlinks=False) and d.name[0] != "."]
+    except OSError:
+        return []
+
+
+@dataclass
+class _Rows:
+    """Every briefing's Row by folder, and the full meta.json of those read this time."""
+
+    rows: dict[str, Row] = field(default_factory=dict)
+    read: dict[str, Briefing] = field(default_factory=dict)
+    feeds: str = ""  # what the feeds were last written from (_feeds_key)
+
+    def add(self, store: Store, b: Briefing) -> None:
+        self.rows[b.folder] = Row.of(store, b, filed_in(store, b))
+        self.read[b.folder] = b
+
+    def ordered(self) -> list[Row]:
+        """In the order of the meta.json paths (Store.meta_files), as a full read gives."""
+        return [self.rows[f] for f in sorted(self.rows, key=lambda f: Path(f).parts)]
+
+
+def _read_all(store: Store) -> _Rows:
+    out = _Rows()
+    for b in store.briefings():
+        out.add(store, b)
+    return out
+
+
+def _read_changed(store: Store, cached: _Rows, changed: Set[tuple[str, str]]) -> _Rows:
+    """The cached rows brought up to date: a folder new to the listing, or of a briefing the
+    cycle changed, is read; one no longer listed is dropped; the rest is not opened."""
+    listed = _folders(store)
+    out = _Rows({f: r for f, r in cached.rows.items() if f in set(listed)}, feeds=cached.feeds)
+    by_id = {(r.source, r.briefing_id): f for f, r in out.rows.items()}
+    stale = {f for f in listed if f not in out.rows} | {by_id[k] for k in changed if k in by_id}
+    for folder in sorted(stale):
+        if (b := _meta(store, store.root / folder / "meta.json")) is not None:
+            out.add(store, b)
+    return out
+
+
+def _load_rows(store: Store) -> _Rows | None:
+    """STATE/archive-rows.json, or None when it is missing, damaged, of another schema, or
+    a cycle ended without bringing it up to date (archive.begin_cycle counts them)."""
+    if pending_cycles(store) > 1:
+        return None
+    try:
+        data = json.loads((store.root / ROWS).read_bytes())
+        if data["schema"] != _ROWS_SCHEMA:
+            return None
+        rows = {f: Row.from_json(r) for f, r in data["rows"].items()}
+        return _Rows(rows, feeds=str(data["feeds"]))
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
+
+
+def _save_rows(store: Store, rows: _Rows) -> None:
+    data = {
+        "schema": _ROWS_SCHEMA,
+        "feeds": rows.feeds,
+        "rows": {f: dataclasses.astuple(r) for f, r in rows.rows.items()},
+    }
+    store.write_file(store.root / ROWS, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+
+
+def pending_cycles(store: Store) -> int:
+    """Cycles begun since the rows were last brought up to date (archive.begin_cycle)."""
+    try:
+        return int((store.root / PENDING).read_text(encoding="ascii") or 0)
+    except (OSError, ValueError):
+        return 0
+
+
+def forget_rows(store: Store) -> None:
+    """Drop the cached rows: the next render reads every meta.json again. For anything that
+    changes the archive outside a cycle's events (a repair, a check without HTML pages)."""
+    for name in (ROWS, PENDING):
+        with contextlib.suppress(FileNotFoundError):
+            (store.root / name).unlink()
+
+
+# -- writing the archive ---------------------------------------------------------------------
+
+
 def render_archive(
     store: Store,
-    changed: set[tuple[str, str]] | None = None,
+    changed: Set[tuple[str, str]] | None = None,
     now: datetime | None = None,
     base_url: str = "",
+    *,
+    cycle: bool = False,
 ) -> Path:
     """Rewrite the index pages, and the pages of the briefings in `changed` (source, id);
     None rebuilds every page. A briefing whose page is missing gets one either way. Then
-    the Atom feeds (`base_url`: where a web server publishes the archive, for their links)."""
+    the Atom feeds (`base_url`: where a web server publishes the archive, for their links).
+
+    `cycle`: `changed` is all a cycle changed (archive.after_cycle), so only those
+    briefings' meta.json and new folders are read; the rest comes from STATE/archive-rows.json,
+    and the feeds are left alone when nothing they are made from changed. Otherwise every
+    meta.json is read once."""
     now = now or datetime.now(UTC)
-    items = store.briefings()
-    archive = store.root / "archive"
-    pairs = Pairs.load(store, items)
-    for b in items:
-        if _rel(store, b) is None:
-            log.warning("archive: %s/%s: folder outside the archive", b.source, b.briefing_id)
+    cached = _load_rows(store) if cycle and changed is not None else None
+    try:
+        rows = (
+            _read_all(store) if cached is None else _read_changed(store, cached, changed or set())
+        )
+        _write_pages(store, rows, changed, full=cached is None)
+        index = _write_indexes(store, rows, now)
+        sources = sorted({r.source for r in rows.rows.values()} | _state_sources(store))
+        pages = _pages(rows.ordered(), sources)
+        key = _feeds_key(store, pages, sources, base_url)
+        if cached is None or key != rows.feeds or not _feeds_present(store, sources):
+            write_feeds(store, pages, sources, base_url, now)
+        if cached is None or key != rows.feeds or rows.read:
+            rows.feeds = key
+            _save_rows(store, rows)
+    except BaseException:
+        forget_rows(store)  # a page may be missing or old: the next render reads everything
+        raise
+    with contextlib.suppress(FileNotFoundError):
+        (store.root / PENDING).unlink()
+    return index
+
+
+def _write_pages(
+    store: Store, rows: _Rows, changed: Set[tuple[str, str]] | None, full: bool
+) -> None:
+    """The briefing pages: those in `changed` (all for None), and any found missing (every
+    page is looked for after a full read, only those just read otherwise)."""
+    pairs: Pairs | None = None
+    for folder, r in rows.rows.items():
+        if r.rel is None:
+            log.warning("archive: %s/%s: folder outside the archive", r.source, r.briefing_id)
             continue
-        target = page_path(store, b)
-        if changed is None or (b.source, b.briefing_id) in changed or not target.exists():
-            store.write_file(target, briefing_page(store, b, pairs).encode("utf-8"))
-    by_source: dict[str, list[Briefing]] = {}
-    for b in items:
-        by_source.setdefault(b.source, []).append(b)
-    sources = sorted(set(by_source) | _state_sources(store))
-    for source in sources:
+        target = store.root / folder / PAGE
+        b = rows.read.get(folder)
+        if b is None or not (
+            changed is None or (r.source, r.briefing_id) in changed or not target.exists()
+        ):
+            continue
+        if pairs is None:  # read once, only when a page is written
+            pairs = Pairs.load(store, rows.read.values() if full else None)
+        store.write_file(target, briefing_page(store, b, pairs).encode("utf-8"))
+
+
+def _write_indexes(store: Store, rows: _Rows, now: datetime) -> Path:
+    """The front page and each source's page: always written (they show each source's last
+    check), from the rows alone."""
+    items = rows.ordered()
+    archive = store.root / "archive"
+    by_source: dict[str, list[Row]] = {}
+    for r in items:
+        by_source.setdefault(r.source, []).append(r)
+    for source in sorted(set(by_source) | _state_sources(store)):
         page = source_page(store, source, by_source.get(source, []), now)
         store.write_file(archive / source / PAGE, page.encode("utf-8"))
     index = archive / PAGE
     store.write_file(index, index_page(store, items, now).encode("utf-8"))
-    write_feeds(store, _pages(store, items, sources), sources, base_url, now)
     return index
 
 
-def _pages(store: Store, items: Iterable[Briefing], sources: Iterable[str]) -> dict[str, str]:
+def _pages(rows: Iterable[Row], sources: Iterable[str]) -> dict[str, str]:
     """Each page by what a feed entry knows of its event, relative to STATE/archive:
     "source/id" and the folder of a briefing, "source/id" of a document filed in a
     briefing's folder (a notice: its briefing's page), and a source's name."""
     pages = {s: f"{s}/{PAGE}" for s in sources}
-    for b in items:
-        if rel := _rel(store, b):
-            pages[f"{b.source}/{b.briefing_id}"] = pages[b.folder] = "/".join((*rel, PAGE))
-    base = store.root / "archive"
-    for meta in store.meta_files(linked=True):
-        try:
-            d = store.load_meta(meta)
-        except StoreCorrupt:
-            continue  # briefings() has warned about it
-        rel = meta.parent.parent.relative_to(base).parts
-        pages.setdefault(f"{d.source}/{d.briefing_id}", "/".join((*rel, PAGE)))
+    rows = list(rows)
+    for r in rows:
+        if r.rel:
+            pages[f"{r.source}/{r.briefing_id}"] = pages[r.folder] = "/".join((*r.rel, PAGE))
+    for r in rows:
+        folder_page = "/".join((*Path(r.folder).parts[1:], PAGE))
+        for doc in r.documents:
+            pages.setdefault(doc, folder_page)
     return pages
+
+
+def _feeds_key(store: Store, pages: dict[str, str], sources: list[str], base_url: str) -> str:
+    """What the feeds are made from, in one digest: the events logs (by their stat, one per
+    source), where each page is, the sources and base_url."""
+    logs = []
+    with contextlib.suppress(OSError), os.scandir(store.root / "events") as it:
+        for f in it:
+            st = f.stat(follow_symlinks=False)
+            logs.append((f.name, st.st_mtime_ns, st.st_size, st.st_ino))
+    made = json.dumps([base_url, sorted(pages.items()), sources, sorted(logs)])
+    return hashlib.sha256(made.encode("utf-8")).hexdigest()
+
+
+def _feeds_present(store: Store, sources: Iterable[str]) -> bool:
+    archive = store.root / "archive"
+    logged = {p.stem for p in (store.root / "events").glob("*.jsonl") if _NAME.fullmatch(p.stem)}
+    names = [archive / FEED] + [archive / s / FEED for s in set(sources) | logged]
+    return all(p.exists() for p in names)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -10,7 +11,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsp
 from bs4 import BeautifulSoup
 
 from .config import SourceConfig
-from .extract import find_date, is_soft_404, parse
+from .extract import done_with, find_date, is_soft_404, parse
 from .fetch import Fetcher, FetchError
 from .fingerprint import fold
 from .model import Listing
@@ -24,8 +25,24 @@ def find_briefings(html: str, url: str, profile: Profile) -> list[Listing]:
     canonical URL. Links in the page's chrome (menus, footers) and in its pager are never
     briefings: a listing page and a briefing page can share a URL pattern (SCIO's node_N),
     their role tells them apart."""
+    return read_index(html, url, profile)[0]
+
+
+def read_index(html: str, url: str, profile: Profile) -> tuple[list[Listing], list[str]]:
+    """One index page, parsed once: the briefings it lists (find_briefings) and its further
+    index pages (next_index_pages)."""
     soup = parse(html)
-    pager = set(next_index_pages(html, url, profile, soup))
+    try:
+        return _read_index(soup, html, url, profile)
+    finally:
+        done_with(soup)
+
+
+def _read_index(
+    soup: BeautifulSoup, html: str, url: str, profile: Profile
+) -> tuple[list[Listing], list[str]]:
+    next_pages = next_index_pages(html, url, profile, soup)
+    pager = set(next_pages)
     for sel in profile.index_drop_selectors:
         for node in soup.select(sel):
             if not node.decomposed:
@@ -54,7 +71,7 @@ def find_briefings(html: str, url: str, profile: Profile) -> list[Listing]:
         # never fetched, stored or put in an alert (profiles.canonical_url).
         canonical = canonical_url(m)
         found[bid] = Listing(bid, canonical, title=fold(a.get_text(" ")), date=date)
-    return list(found.values())
+    return list(found.values()), next_pages
 
 
 def next_index_pages(
@@ -219,15 +236,12 @@ async def discover(
             errors.append(str(error))  # a later index page: keep what the others list
             log.warning("source %s: index page %s", source.name, error)
             continue
-        items = _capped(find_briefings(page.text, page.final_url, profile), per_page, source, url)
-        for item in items:
+        # Off the event loop: a long listing takes a while to parse.
+        listed, further = await asyncio.to_thread(read_index, page.text, page.final_url, profile)
+        for item in _capped(listed, per_page, source, url):
             found.setdefault(item.briefing_id, item)
         past_count.update(index_pages_past_count(page.text, page.final_url, profile))
-        queue += [
-            u
-            for u in next_index_pages(page.text, page.final_url, profile)
-            if u not in seen and u not in queue
-        ]
+        queue += [u for u in further if u not in seen and u not in queue]
     return list(found.values())
 
 
@@ -271,7 +285,8 @@ async def _discover_json(
             errors.append(str(exc))  # a later page: keep what the others list
             log.warning("source %s: index page %s", source.name, exc)
             continue
-        items = _capped(find_briefings(html, base, profile), per_page, source, url)
+        listed = await asyncio.to_thread(find_briefings, html, base, profile)
+        items = _capped(listed, per_page, source, url)
         new = [i for i in items if i.briefing_id not in found]
         if not new:
             break

@@ -83,6 +83,14 @@ class PageText:
     dropped: tuple[str, ...] = ()  # paragraphs dropped as chrome
 
 
+def done_with(soup: BeautifulSoup) -> None:
+    """Free a parsed page now. A tree's nodes point at each other, so dropping it leaves
+    garbage for the cycle collector, which a big parse has pushed to its oldest generation:
+    collected late, and later the larger the archive in memory. Taking the tree apart frees
+    it at once, for less than the collector would spend on it."""
+    soup.decompose()
+
+
 def parse(html: str) -> BeautifulSoup:
     # Always text, never bytes: lxml given raw GB bytes can silently return an empty tree.
     # A page cut off inside a tag ("...</p>\n<", "<str") would leave that stub as text.
@@ -121,11 +129,69 @@ def _select_one(root: Tag, selector: str, tags: Sequence[Tag] | None = None) -> 
     return next((t for t in (root.find_all(True) if tags is None else tags) if match(t)), None)
 
 
+_DESCENDANT = re.compile(r"^(?P<tag>[A-Za-z][\w-]*)(?:\[(?P<attr>[\w-]+)\])?$")
+
+
+def _select(root: Tag, selector: str, tags: Sequence[Tag]) -> list[Tag]:
+    """`root.select(selector)`, faster for one simple selector or a simple container with a
+    `tag` or `tag[attr]` inside it ("#autopage a[href]", a pager): the same tags in the
+    same order, from `tags` (root.find_all(True)) instead of soupsieve's walk."""
+    match = _simple(selector)
+    if match is not None:
+        return [t for t in tags if match(t)]
+    parts = selector.split()
+    inner = _DESCENDANT.match(parts[-1]) if len(parts) == 2 else None
+    outer = _simple(parts[0]) if inner is not None else None
+    if inner is None or outer is None or "," in selector:
+        return list(root.select(selector))
+    name, attr = inner["tag"].lower(), inner["attr"]
+    found: dict[int, Tag] = {}
+    for box in (t for t in tags if outer(t)):
+        for t in box.find_all(name):
+            if attr is None or t.has_attr(attr):
+                found.setdefault(id(t), t)
+    return list(found.values())
+
+
+@functools.lru_cache(maxsize=64)
+def _any_of(selectors: tuple[str, ...]) -> Callable[[Tag], bool]:
+    """One test for many simple selectors: a bare tag, id or class is a set lookup (the
+    common drop list is a dozen tag names, tried on every tag of every page)."""
+    names: set[str] = set()
+    ids: set[str] = set()
+    classes: set[str] = set()
+    compound: list[Callable[[Tag], bool]] = []
+    for sel in selectors:
+        m = _SIMPLE.match(sel.strip())
+        match = _simple(sel)
+        if m is None or match is None:
+            continue
+        tag, ident, cls = (m["tag"] or "").lower(), m["id"], m["cls"]
+        if tag and not ident and not cls:
+            names.add(tag)
+        elif ident and not tag and not cls:
+            ids.add(ident)
+        elif cls and not tag and not ident:
+            classes.add(cls)
+        else:
+            compound.append(match)
+
+    def test(node: Tag) -> bool:
+        return (
+            node.name in names
+            or (bool(ids) and node.get("id") in ids)
+            or (bool(classes) and not classes.isdisjoint(node.get_attribute_list("class")))
+            or any(m(node) for m in compound)
+        )
+
+    return test
+
+
 def _drop(body: Tag, selectors: Sequence[str]) -> None:
     """Remove every element matching any of `selectors` from the body (one pass for the
     simple ones)."""
-    simple = [m for m in map(_simple, selectors) if m is not None]
-    found = [t for t in body.find_all(True) if any(m(t) for m in simple)]
+    simple = _any_of(tuple(selectors))
+    found = [t for t in body.find_all(True) if simple(t)]
     for sel in selectors:
         if _simple(sel) is None:
             found += body.select(sel)
@@ -244,20 +310,30 @@ class PageReading:
 def read_page(html: str, url: str, first_url: str, profile: Profile) -> PageReading:
     """Parse once: the pager links first (extraction edits the tree), then the text."""
     soup = parse(html)
-    links = tuple(_pager_links(soup, url, first_url, profile))
     try:
-        return PageReading(links, _extract(soup, url, profile))
-    except ExtractError as exc:
-        return PageReading(links, None, str(exc))
+        tags = soup.find_all(True)
+        links = tuple(_pager_links(soup, url, first_url, profile, tags))
+        try:
+            return PageReading(links, _extract(soup, url, profile, tags))
+        except ExtractError as exc:
+            return PageReading(links, None, str(exc))
+    finally:
+        done_with(soup)
 
 
 def extract_page(html: str, url: str, profile: Profile) -> PageText:
     """One page's title, date and paragraphs. Raises ExtractError when there is no text."""
-    return _extract(parse(html), url, profile)
+    soup = parse(html)
+    try:
+        return _extract(soup, url, profile)
+    finally:
+        done_with(soup)
 
 
-def _extract(soup: BeautifulSoup, url: str, profile: Profile) -> PageText:
-    tags = soup.find_all(True)
+def _extract(
+    soup: BeautifulSoup, url: str, profile: Profile, tags: Sequence[Tag] | None = None
+) -> PageText:
+    tags = soup.find_all(True) if tags is None else tags
     title, title_via = _first_text(soup, profile.title_selectors, tags)
     if profile.title_strip:
         title = re.sub(profile.title_strip, "", title, flags=re.IGNORECASE).strip()
@@ -286,16 +362,29 @@ def _extract(soup: BeautifulSoup, url: str, profile: Profile) -> PageText:
 
 def pager_links(html: str, url: str, first_url: str, profile: Profile) -> list[str]:
     """Absolute URLs of the other pages of the transcript that starts at `first_url`."""
-    return _pager_links(parse(html), url, first_url, profile) if profile.pager_selector else []
+    if not profile.pager_selector:
+        return []
+    soup = parse(html)
+    try:
+        return _pager_links(soup, url, first_url, profile)
+    finally:
+        done_with(soup)
 
 
-def _pager_links(soup: BeautifulSoup, url: str, first_url: str, profile: Profile) -> list[str]:
+def _pager_links(
+    soup: BeautifulSoup,
+    url: str,
+    first_url: str,
+    profile: Profile,
+    tags: Sequence[Tag] | None = None,
+) -> list[str]:
     if not profile.pager_selector:
         return []
     seen: dict[str, None] = {}
     pattern = re.compile(profile.page_pattern) if profile.page_pattern else None
     stem = _stem(first_url)
-    for a in soup.select(profile.pager_selector):
+    tags = soup.find_all(True) if tags is None else tags
+    for a in _select(soup, profile.pager_selector, tags):
         href = a.get("href")
         if not isinstance(href, str) or href.startswith(("javascript:", "#", "mailto:")):
             continue
@@ -342,6 +431,7 @@ def is_soft_404(html: str, final_url: str, profile: Profile) -> bool:
         return False
     soup = parse(html)
     text = fold(soup.get_text(" ")).casefold()
+    done_with(soup)
     return len(text) < 4000 and any(m in text for m in markers)
 
 

@@ -3,7 +3,6 @@ address that was checked (no second DNS lookup between the check and the connect
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import re
 import socket
@@ -76,12 +75,12 @@ def host_of(url: str) -> str:
         return ""
 
 
-class Network(httpcore.AnyIOBackend):
-    """Where names resolve (the event loop's getaddrinfo) and connections go. Tests give a
-    subclass that answers from a table and connects only to loopback."""
+class Network(httpcore.SyncBackend):
+    """Where names resolve (the system resolver) and connections go, from the fetch worker
+    threads. Tests give a subclass that answers from a table and connects only to loopback."""
 
-    async def resolve(self, host: str, port: int) -> list[str]:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    def resolve(self, host: str, port: int) -> list[str]:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
@@ -95,7 +94,7 @@ class Reach:
         self._network = network
         self._home_addresses: frozenset[IPAddress] | None = None
 
-    async def allowed(self, host: str, addresses: Sequence[str]) -> list[str]:
+    def allowed(self, host: str, addresses: Sequence[str]) -> list[str]:
         """Those of `addresses` (what `host` resolved to) this source may connect to; when
         some exist but none may be used, InternalAddress names the first one refused."""
         if host.lower().rstrip(".") == self.home:
@@ -103,7 +102,7 @@ class Reach:
         ok, refused = [], []
         for text in addresses:
             ip = address(text)
-            if ip is not None and is_internal(ip) and ip not in await self._home():
+            if ip is not None and is_internal(ip) and ip not in self._home():
                 refused.append(text)
             else:
                 ok.append(text)
@@ -111,28 +110,29 @@ class Reach:
             raise InternalAddress(host, refused[0])
         return ok
 
-    async def check_name(self, host: str) -> None:
+    def check_name(self, host: str) -> None:
         """The check on a host as written in the URL, before any lookup (all a proxied
         request gets: the proxy resolves the name): an IP address in any spelling, and
         localhost, which is loopback whatever DNS says (RFC 6761)."""
         name = host.lower().rstrip(".")
         if address(name) is not None:
-            await self.allowed(host, [name])
+            self.allowed(host, [name])
         elif name == "localhost" or name.endswith(".localhost"):
             try:
-                await self.allowed(host, ["127.0.0.1", "::1"])
+                self.allowed(host, ["127.0.0.1", "::1"])
             except InternalAddress:
                 raise InternalAddress(host, "localhost") from None
 
-    async def _home(self) -> frozenset[IPAddress]:
-        """The addresses of the index_url's host, looked up once, when first needed."""
+    def _home(self) -> frozenset[IPAddress]:
+        """The addresses of the index_url's host, looked up once, when first needed (two
+        worker threads may both look it up the first time: the same answer, stored twice)."""
         if self._home_addresses is None:
             ip = address(self.home)
             if ip is not None:
                 found = [ip]
             else:
                 try:
-                    answer = await self._network.resolve(self.home, 0)
+                    answer = self._network.resolve(self.home, 0)
                     found = [a for a in map(address, answer) if a is not None]
                 except OSError:
                     found = []  # unresolvable (or only a proxy can resolve it): no address
@@ -140,53 +140,54 @@ class Reach:
         return self._home_addresses
 
 
-class CheckedNetwork(httpcore.AsyncNetworkBackend):
+class CheckedNetwork(httpcore.NetworkBackend):
     """The connections of one source: the host is resolved once, every address is checked
     (Reach), and the connection goes to a checked address itself, so a DNS answer that changes
-    between the check and the connect (DNS rebinding) cannot slip an internal address in."""
+    between the check and the connect (DNS rebinding) cannot slip an internal address in.
+    TLS is then started on that connection for the name in the URL (httpcore does it, with the
+    name as server_hostname), so certificates are verified against the name, not the address.
+
+    It runs on a fetch worker thread. The system resolver has no timeout of its own to give
+    (its resolv.conf timeouts bound it); the page does not wait for it (Fetcher.get)."""
 
     def __init__(self, reach: Reach, network: Network) -> None:
         self.reach, self.network = reach, network
 
-    async def connect_tcp(
+    def connect_tcp(
         self,
         host: str,
         port: int,
         timeout: float | None = None,
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+    ) -> httpcore.NetworkStream:
         try:
-            async with asyncio.timeout(timeout):
-                found = await self.network.resolve(host, port)
-        except TimeoutError:
-            raise httpcore.ConnectTimeout(f"looking up {host} timed out") from None
+            found = self.network.resolve(host, port)
         except OSError as exc:
             raise httpcore.ConnectError(str(exc)) from None
         error: Exception = httpcore.ConnectError(f"{host} has no address")
-        for ip in await self.reach.allowed(host, found):
+        for ip in self.reach.allowed(host, found):
             try:
-                return await self.network.connect_tcp(
-                    ip, port, timeout, local_address, socket_options
-                )
+                return self.network.connect_tcp(ip, port, timeout, local_address, socket_options)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 error = exc  # the next address, as a resolver-driven connect would
         raise error
 
-    async def connect_unix_socket(
+    def connect_unix_socket(
         self,
         path: str,
         timeout: float | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+    ) -> httpcore.NetworkStream:
         raise httpcore.ConnectError("the monitor never connects to a unix socket")
 
-    async def sleep(self, seconds: float) -> None:
-        await self.network.sleep(seconds)
+    def sleep(self, seconds: float) -> None:
+        self.network.sleep(seconds)
 
 
-class CheckedTransport(httpx.AsyncHTTPTransport):
-    """httpx's own transport, whose connection pool connects through a CheckedNetwork."""
+class CheckedTransport(httpx.HTTPTransport):
+    """httpx's own (synchronous) transport, whose connection pool connects through a
+    CheckedNetwork."""
 
     def __init__(
         self, network: CheckedNetwork, ssl_context: ssl.SSLContext, limits: httpx.Limits
@@ -194,7 +195,7 @@ class CheckedTransport(httpx.AsyncHTTPTransport):
         super().__init__(verify=ssl_context, limits=limits)
         # httpx has no public way to give its pool a network backend: the pool it just built
         # (nothing opened yet) is replaced by one with the same settings and ours.
-        self._pool = httpcore.AsyncConnectionPool(
+        self._pool = httpcore.ConnectionPool(
             ssl_context=ssl_context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,

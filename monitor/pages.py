@@ -65,7 +65,11 @@ async def fetch_transcript(
     async def fetch(u: str) -> Page:
         return ready[u] if u in ready else await _continuation(fetcher, u, profile, index_url)
 
-    readings = {first.final_url: read_page(first.text, first.final_url, first.final_url, profile)}
+    # Parsing a page takes milliseconds of CPU: off the loop, so other checks keep moving.
+    first_reading = await asyncio.to_thread(
+        read_page, first.text, first.final_url, first.final_url, profile
+    )
+    readings = {first.final_url: first_reading}
     counted = script_pages(first.text, first.final_url, profile, max_pages)
     frontier = other_pages(readings[first.final_url].links, counted)
     while frontier and len(pages) < max_pages:
@@ -76,7 +80,9 @@ async def fetch_transcript(
         frontier = []
         for u, page in zip(batch, fetched, strict=True):
             pages[u] = page
-            readings[u] = read_page(page.text, page.final_url, first.final_url, profile)
+            readings[u] = await asyncio.to_thread(
+                read_page, page.text, page.final_url, first.final_url, profile
+            )
             frontier += readings[u].links
         frontier = [u for u in frontier if u not in pages]
     if frontier:

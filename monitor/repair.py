@@ -54,6 +54,10 @@ def repair(store: Store, config: Config) -> list[str]:
                 store.load_meta(meta)
             except StoreCorrupt as exc:
                 done.append(mend(store, config, meta, str(exc)))
+    if done:  # the archive's cached index rows knew the damaged files: read all next time
+        from .archive_html import forget_rows
+
+        forget_rows(store)
     return done
 
 

@@ -25,7 +25,7 @@ def prune(
     if keep_raw < 0:
         raise ValueError(f"keep_raw must be 0 or more, not {keep_raw}")
     doomed = []
-    for b in store.documents(source):
+    for b in store.each_document(source):  # one at a time: flat in the archive's size
         numbers = sorted(v.number for v in b.versions)
         keep = set(numbers[-keep_raw:]) if keep_raw else set()
         for number in numbers:

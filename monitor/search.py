@@ -12,9 +12,10 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Set
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .model import Briefing
 from .searchtext import TOKENS_VERSION, Query, index_text, parse_query, passages, sentence
@@ -179,9 +180,13 @@ def _add(con: sqlite3.Connection, store: Store, b: Briefing, rel: str, stamp: st
             )
 
 
-def refresh(store: Store, rebuild: bool = False) -> Refresh:
+def refresh(
+    store: Store, rebuild: bool = False, changed: Set[tuple[str, str]] | None = None
+) -> Refresh:
     """Bring the index up to date with the archive: read again each document whose
-    meta.json is new or changed (a new version, a retitling, a move), drop those gone."""
+    meta.json is new or changed (a new version, a retitling, a move), drop those gone.
+    `changed`: the briefings (source, id) a cycle changed, when that is all that changed:
+    only their folders and folders new to the archive are looked at, not every meta.json."""
     con, made = connect(store)
     try:
         with _transaction(con):
@@ -190,21 +195,26 @@ def refresh(store: Store, rebuild: bool = False) -> Refresh:
                 con.execute("DELETE FROM passages")
                 con.execute("DELETE FROM briefings")
             known = {
-                rel: (rowid, stamp, key)
-                for rowid, rel, stamp, key in con.execute(
-                    "SELECT id, meta, stamp, key FROM briefings"
+                rel: (rowid, stamp, key, (source, bid))
+                for rowid, rel, stamp, key, source, bid in con.execute(
+                    "SELECT id, meta, stamp, key, source, briefing_id FROM briefings"
                 )
             }
+            if changed is None or made or rebuild:
+                metas = store.meta_files() + store.meta_files(linked=True)
+                gone = set(known)
+            else:
+                metas, gone = _touched(store, known, changed)
             present: dict[str, tuple[Path, str]] = {}
-            for meta in store.meta_files() + store.meta_files(linked=True):
+            for meta in metas:
                 with contextlib.suppress(OSError):
                     present[meta.relative_to(store.root).as_posix()] = (meta, _stamp(meta))
             dropped = indexed = 0
-            for rel in known.keys() - present.keys():
+            for rel in gone - present.keys():
                 _drop(con, known[rel][0])
                 dropped += 1
             for rel, (meta, stamp) in present.items():
-                rowid, old_stamp, old_key = known.get(rel, (0, "", ""))
+                rowid, old_stamp, old_key, _ = known.get(rel, (0, "", "", ("", "")))
                 if stamp == old_stamp:
                     continue  # the common case: one stat per document, nothing read
                 try:
@@ -226,11 +236,41 @@ def refresh(store: Store, rebuild: bool = False) -> Refresh:
     return Refresh(indexed, dropped, total, made or rebuild)
 
 
-def after_check(store: Store) -> None:
-    """Keep the index current at the end of a check; a failure is logged, never a failed
-    check (the next search or check builds it again)."""
+def _touched(
+    store: Store, known: dict[str, Any], changed: Set[tuple[str, str]]
+) -> tuple[list[Path], set[str]]:
+    """The meta.json files a cycle may have written (those of the changed briefings' folders
+    and of folders new to the archive, with the documents filed in them), and the indexed
+    documents that may be gone (every one whose folder is, and those filed in a changed
+    folder). Two levels of directory listing; nothing else is opened or stat'ed."""
+    archive = store.root / "archive"
+    listed = {f"archive/{s}/{n}" for s in _subdirs(archive) for n in _subdirs(archive / s)}
+    top = {rel.rsplit("/", 1)[0]: who for rel, (*_, who) in known.items() if rel.count("/") == 3}
+    by_id = {who: folder for folder, who in top.items()}
+    look = (listed - top.keys()) | {by_id[k] for k in changed if k in by_id}
+    gone = {rel for rel in known if "/".join(rel.split("/")[:3]) not in listed}
+    gone |= {rel for rel in known if rel.count("/") == 4 and rel.rsplit("/", 2)[0] in look}
+    metas = []
+    for folder in sorted(look & listed):
+        here = store.root / folder
+        metas.append(here / "meta.json")
+        metas += sorted(m for m in here.glob("*/meta.json") if m.parent.name[0] != ".")
+    return metas, gone
+
+
+def _subdirs(path: Path) -> list[str]:
     try:
-        r = refresh(store)
+        with os.scandir(path) as it:
+            return [d.name for d in it if d.is_dir(follow_symlinks=False) and d.name[0] != "."]
+    except OSError:
+        return []
+
+
+def after_check(store: Store, changed: Set[tuple[str, str]] | None = None) -> None:
+    """Keep the index current at the end of a check; a failure is logged, never a failed
+    check (the next search or check builds it again). `changed`: as refresh() takes it."""
+    try:
+        r = refresh(store, changed=changed)
     except (OSError, sqlite3.Error, StoreCorrupt) as exc:
         log.error("search index not updated: %s", exc)
         return

@@ -19,11 +19,12 @@ from .model import (
     EventKind,
 )
 from .record import Context, Outcome, enqueue, removal_signal
+from .store import Filed
 
 log = logging.getLogger(__name__)
 
 
-def rechecked(doc: Briefing) -> bool:
+def rechecked(doc: Briefing | Filed) -> bool:
     """A notice filed under its briefing has said what it had to say."""
     return not (doc.parent and doc.kind == DocKind.NOTICE)
 
@@ -34,7 +35,7 @@ MAX_IGNORED = 5000  # photo and news ids remembered, so they are not fetched aga
 def settle(
     ctx: Context,
     outcomes: list[Outcome],
-    known: dict[str, Briefing],
+    known: dict[str, Filed],
     found: int,
     state: dict,
 ) -> list[tuple[str, str]]:
@@ -53,9 +54,7 @@ def settle(
     else:
         for i, o in enumerate(outcomes):
             if o.gone and o.event.briefing_id in known:
-                record = ctx.store.load_meta(
-                    ctx.store.path(known[o.event.briefing_id]) / "meta.json"
-                )
+                record = ctx.store.load(known[o.event.briefing_id].folder)
                 outcomes[i] = replace(o, event=removal_signal(ctx, record, o.gone))
     held = [o.drift for o in outcomes if o.drift]
     if held:
@@ -96,6 +95,7 @@ def alarm(ctx: Context, state: dict, faults: list[tuple[str, str]]) -> None:
         else "the site answers error pages",
         error=message,
         details=(message,),
+        detected=ctx.now,
     )
     state["fault"] = {"kind": kind, "since": ctx.stamp, "message": message}
     log.error("source %s: %s", ctx.source.name, message)
@@ -103,25 +103,25 @@ def alarm(ctx: Context, state: dict, faults: list[tuple[str, str]]) -> None:
 
 
 def link_notices(ctx: Context, outcomes: list[Outcome]) -> None:
-    """File each unlinked notice under the briefing it announces, once that briefing is known."""
-    fresh = [
-        o.record
-        for o in outcomes
-        if o.record is not None and o.event.kind in (EventKind.NEW, EventKind.ANNOUNCED)
-    ]
-    if not fresh:
+    """File each unlinked notice under the briefing it announces, once that briefing is known.
+    Only after a check that recorded something new (an event of those kinds is one that was
+    recorded): otherwise nothing can have been announced or arrived."""
+    if not any(o.event.kind in (EventKind.NEW, EventKind.ANNOUNCED) for o in outcomes):
         return
-    docs = ctx.store.briefings(ctx.source.name)
+    # The briefings themselves (not the documents filed in them), as the store's index has
+    # them: a notice and its target are read in full only when one is filed.
+    docs = [d for d in ctx.store.filed(ctx.source.name) if not d.parent]
     briefings = [b for b in docs if b.kind in (DocKind.TOPIC, DocKind.TRANSCRIPT, "")]
     candidates = [Candidate(b.briefing_id, b.date, b.time, b.title) for b in briefings]
     by_id = {b.briefing_id: b for b in briefings}
-    for notice in (b for b in docs if b.kind == DocKind.NOTICE and not b.parent):
+    for filed in (b for b in docs if b.kind == DocKind.NOTICE):
+        notice = ctx.store.load(filed.folder)
         if not notice.latest:
             continue
         text = ctx.store.read_version(notice, notice.latest.number)
         target = match_briefing(notice.date, notice.time, text, candidates)
         if target in by_id:
-            ctx.store.file_under(notice, by_id[target])
+            ctx.store.file_under(notice, ctx.store.load(by_id[target].folder))
             log.info(
                 "source %s: notice %s filed under briefing %s",
                 ctx.source.name,

@@ -35,9 +35,11 @@ import os
 import pwd
 import re
 import stat
+import threading
 import unicodedata
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,42 @@ QUARANTINE = ".quarantine"  # archive/<source>/.quarantine/: folders set aside b
 PRIVATE, GROUP_READABLE = 0o600, 0o640  # file modes; folders get x where r is (0700, 0750)
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Filed:
+    """One stored document as a check plans it: what deciding whether it is due, and under
+    which briefing, needs, without its versions, page hashes and history. A source of ten
+    thousand briefings is held this way in a few MB; a document is read back in full
+    (Store.load) only while it is checked."""
+
+    briefing_id: str
+    folder: str
+    title: str
+    date: str | None
+    time: str
+    kind: str
+    parent: str
+    first_seen: str
+    last_checked: str
+    status: str
+    removal_signals: int
+
+    @classmethod
+    def of(cls, b: Briefing) -> Filed:
+        return cls(
+            b.briefing_id,
+            b.folder,
+            b.title,
+            b.date,
+            b.time,
+            b.kind,
+            b.parent,
+            b.first_seen,
+            b.last_checked,
+            b.status,
+            b.removal_signals,
+        )
 
 
 class StoreLocked(Exception):
@@ -156,12 +194,47 @@ def atomic_write(path: Path, data: bytes, root: Path | None = None, mode: int = 
             dir_fd = _open_dir(path.parent, root, mode)
         try:
             _write_in(dir_fd, path.name, data, mode)
+            os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
 
 
-def _write_in(dir_fd: int, name: str, data: bytes, mode: int) -> None:
-    tmp = f"{_TMP_PREFIX}{name}.{os.getpid()}"
+def write_many(
+    folder: Path, files: Iterable[tuple[str, bytes]], root: Path, mode: int = PRIVATE
+) -> None:
+    """Write several files into one folder as atomic_write does, each file fsynced before
+    its rename, and the folder fsynced once at the end rather than after every file: when
+    this returns, all of them are on disk."""
+    with _writing(folder, root):
+        dir_fd = _open_dir(folder, root, mode)
+    try:
+        for name, data in files:
+            with _writing(folder / name, root):
+                _write_in(dir_fd, name, data, mode)
+        with _writing(folder, root):
+            os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def write_cache(path: Path, data: bytes, root: Path, mode: int = PRIVATE) -> None:
+    """Replace a file that is only a cache: atomic (a reader sees the old file or the new
+    one) but never fsynced. After a power cut it may be old, empty or gone, and its reader
+    treats all three as a miss."""
+    with _writing(path, root):
+        dir_fd = _open_dir(path.parent, root, mode)
+        try:
+            _write_in(dir_fd, path.name, data, mode, durable=False)
+        finally:
+            os.close(dir_fd)
+
+
+def _write_in(dir_fd: int, name: str, data: bytes, mode: int, durable: bool = True) -> None:
+    """Write `name` in the open folder through a temp file and a rename. `durable`: the
+    file's data is fsynced before the rename (the folder's entry is the caller's to fsync:
+    once per file here, or once per folder by write_many); without it nothing is fsynced,
+    for files that are only a cache."""
+    tmp = f"{_TMP_PREFIX}{name}.{os.getpid()}.{threading.get_ident()}"
     with contextlib.suppress(FileNotFoundError):
         os.unlink(tmp, dir_fd=dir_fd)  # left by a crashed process that had our pid
 
@@ -173,13 +246,13 @@ def _write_in(dir_fd: int, name: str, data: bytes, mode: int) -> None:
             fh.write(data)
             fh.flush()
             os.fchmod(fh.fileno(), mode)
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp, dir_fd=dir_fd)
         raise
-    os.fsync(dir_fd)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -260,9 +333,9 @@ class HttpCache:
             data = gzip.decompress(self._path(url).read_bytes())
             head, _, body = data.partition(b"\n")
             meta = json.loads(head)
-        except (OSError, ValueError, EOFError):
-            return None
-        if meta.get("url") != url:
+        except (OSError, ValueError, EOFError, zlib.error):
+            return None  # missing, or torn by a power cut (it is never fsynced): a miss
+        if not isinstance(meta, dict) or meta.get("url") != url or "final_url" not in meta:
             return None
         return CachedPage(
             url=url,
@@ -283,7 +356,8 @@ class Store:
     def __init__(self, root: Path, group_readable: bool = False) -> None:
         self.root = Path(root)
         self.mode = GROUP_READABLE if group_readable else PRIVATE
-        self.http = HttpCache(self.root / "http", self.write_file)
+        # The HTTP cache only saves a download: a 200 rebuilds it, so it is never fsynced.
+        self.http = HttpCache(self.root / "http", self._write_cache)
         # meta.json files that could not be read (or sit behind a link), with why: skipped by
         # briefings() and documents(), left alone by a check, mended by `verify --repair`.
         self.damaged: dict[Path, str] = {}
@@ -291,6 +365,9 @@ class Store:
     def write_file(self, path: Path, data: bytes) -> None:
         """Atomically write a file below the state dir, with its mode, through no link."""
         atomic_write(path, data, self.root, self.mode)
+
+    def _write_cache(self, path: Path, data: bytes) -> None:
+        write_cache(path, data, self.root, self.mode)
 
     def _write_json(self, path: Path, value: Any) -> None:
         write_json(path, value, self.root, self.mode)
@@ -420,6 +497,24 @@ class Store:
         """Every document: the briefings and the documents filed in their folders."""
         return self.briefings(source) + self._load_all(self.meta_files(source, linked=True))
 
+    def each_document(self, source: str | None = None) -> Iterator[Briefing]:
+        """documents(), one at a time: for a pass over a large archive that keeps nothing
+        of a document once it has moved on (briefings first, then those filed in their
+        folders; an unreadable one is skipped as documents() skips it)."""
+        self._forget_mended()
+        for linked in (False, True):
+            for path in self.meta_files(source, linked):
+                yield from self._load_all([path], forget=False)
+
+    def filed(self, source: str) -> Iterator[Filed]:
+        """Every document of a source as a check plans it (Filed), read one meta.json at a
+        time: no more than one full meta.json is held at once."""
+        return (Filed.of(b) for b in self.each_document(source))
+
+    def load(self, folder: str) -> Briefing:
+        """A document's full meta.json, by its folder (Filed.folder)."""
+        return self.load_meta(self.root / folder / "meta.json")
+
     def meta_files(self, source: str | None = None, linked: bool = False) -> list[Path]:
         """The meta.json of each briefing (`linked`: of each document filed in a briefing's
         folder), sorted; none in a dot folder (.quarantine, .git)."""
@@ -431,9 +526,14 @@ class Store:
             if not any(part.startswith(".") for part in p.relative_to(base).parts)
         ]
 
-    def _load_all(self, paths: Iterable[Path]) -> list[Briefing]:
+    def _forget_mended(self) -> None:
+        """Damaged files that are gone (mended, or set aside) are no longer skipped."""
         for gone in [p for p in self.damaged if not p.exists()]:
             del self.damaged[gone]
+
+    def _load_all(self, paths: Iterable[Path], forget: bool = True) -> list[Briefing]:
+        if forget:
+            self._forget_mended()
         loaded = []
         for path in paths:
             try:
@@ -553,14 +653,18 @@ class Store:
                 read_json(meta)
             except StoreCorrupt as exc:
                 raise StoreCorrupt(f"{exc}; nothing is written there until it is mended") from exc
-        for i, raw in enumerate(raw_pages, start=1):
-            self.write_file(
-                folder / f"v{number:03d}.raw" / f"{i:02d}.html.gz",
-                gzip.compress(raw, compresslevel=6, mtime=0),
-            )
+        # One folder fsync per folder, not per file: nothing here counts until save_meta
+        # (after this returns, so after both fsyncs) names the version.
+        pages = [
+            (f"{i:02d}.html.gz", gzip.compress(raw, compresslevel=6, mtime=0))
+            for i, raw in enumerate(raw_pages, start=1)
+        ]
+        if pages:
+            write_many(folder / f"v{number:03d}.raw", pages, self.root, self.mode)
+        texts = [(f"v{number:03d}.txt", text.encode("utf-8"))]
         if diff is not None:
-            self.write_file(folder / f"v{number:03d}.diff", diff.encode("utf-8"))
-        self.write_file(folder / f"v{number:03d}.txt", text.encode("utf-8"))
+            texts.insert(0, (f"v{number:03d}.diff", diff.encode("utf-8")))
+        write_many(folder, texts, self.root, self.mode)
 
     def read_version(self, briefing: Briefing, number: int) -> str:
         path = self.path(briefing) / f"v{number:03d}.txt"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import socket
+import socketserver
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -99,10 +100,10 @@ def settings(**kw) -> MonitorSettings:
     return MonitorSettings(**{**base, **kw})
 
 
-def plain_http() -> httpx.AsyncHTTPTransport:
+def plain_http() -> httpx.HTTPTransport:
     """The transport Fetcher would build, minus loading CA certificates (50 ms a client):
     these servers speak plain http on 127.0.0.1."""
-    return httpx.AsyncHTTPTransport(verify=False)
+    return httpx.HTTPTransport(verify=False)
 
 
 def fetch(url: str, cache: HttpCache | None = None, **kw) -> Page:
@@ -480,3 +481,159 @@ def test_min_delay_spaces_requests_to_one_host() -> None:
     assert len(gaps) == 3
     # "seconds between two requests to one host": no two requests may start together
     assert min(gaps) > 0.25, gaps
+
+
+# -- the worker threads: kept-alive connections, cookies, a page abandoned mid-body ---------
+
+
+class _OneAnswerPerConnection(socketserver.BaseRequestHandler):
+    """Answers the first request on a connection with a kept-alive 200, then reads the next
+    request on it and hangs up without a word: the server's idle timeout, met just as the
+    client reuses the connection."""
+
+    server: _WireServer
+
+    def handle(self) -> None:
+        reader = self.request.makefile("rb")
+        with self.server.lock:
+            self.server.connections += 1
+        for answered in (False, True):
+            request = b""
+            while not request.endswith(b"\r\n\r\n"):
+                line = reader.readline()
+                if not line:
+                    return
+                request += line
+            if answered:
+                return
+            self.server.requests.append(request.decode("latin-1"))
+            cookie = b"Set-Cookie: session=s3cr1t; Path=/\r\n" if self.server.cookie else b""
+            self.request.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                + cookie
+                + b"Content-Length: %d\r\n\r\n%s" % (len(PAGE), PAGE)
+            )
+
+
+class _WireServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, cookie: bool = False) -> None:
+        super().__init__(("127.0.0.1", 0), _OneAnswerPerConnection)
+        self.lock = threading.Lock()
+        self.connections = 0
+        self.requests: list[str] = []
+        self.cookie = cookie
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}{path}"
+
+
+@contextmanager
+def wire_server(cookie: bool = False) -> Iterator[_WireServer]:
+    srv = _WireServer(cookie)
+    threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+    try:
+        yield srv
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def fetch_in_turn(urls: list[str]) -> list[Page]:
+    async def go() -> list[Page]:
+        async with Fetcher(settings(per_host_concurrency=1), transport=plain_http()) as f:
+            return [await f.get(u) for u in urls]
+
+    return asyncio.run(go())
+
+
+def test_a_kept_alive_connection_the_server_hangs_up_on_is_replaced_not_an_error() -> None:
+    with wire_server() as srv:
+        pages = fetch_in_turn([srv.url("/a.html"), srv.url("/b.html"), srv.url("/c.html")])
+    assert ["Hello there." in p.text for p in pages] == [True, True, True]
+    assert [r.split(" ")[1] for r in srv.requests] == ["/a.html", "/b.html", "/c.html"]
+    assert srv.connections == 3  # each page after the first: a hang-up, then a new one
+
+
+def test_a_cookie_the_site_sets_is_sent_back_to_it() -> None:
+    with wire_server(cookie=True) as srv:
+        fetch_in_turn([srv.url("/a.html"), srv.url("/b.html")])
+    assert "cookie:" not in srv.requests[0].lower()
+    assert "Cookie: session=s3cr1t\r\n" in srv.requests[1]
+
+
+def test_a_cookie_is_kept_per_index_host() -> None:
+    """Two sources on two index hosts (127.0.0.1, and localhost on the same address) fetch
+    from one site: the cookie it set for the first source is not sent for the second."""
+
+    async def go(srv: _WireServer) -> None:
+        one, two = srv.url("/"), srv.url("/").replace("127.0.0.1", "localhost")
+        async with Fetcher(settings(), transport=plain_http()) as f:
+            await f.get(srv.url("/a.html"), index_url=one)
+            await f.get(srv.url("/b.html"), index_url=one)
+            await f.get(srv.url("/c.html"), index_url=two)
+
+    with wire_server(cookie=True) as srv:
+        asyncio.run(go(srv))
+    assert ["cookie:" in r.lower() for r in srv.requests] == [False, True, False]
+
+
+def _half_a_body(sent: threading.Event, hung_up: threading.Event) -> Callable[[Handler], None]:
+    """A page whose head and first bytes arrive, then nothing: the server waits (25 s at
+    most) for the client to hang up."""
+
+    def app(h: Handler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html")
+        h.send_header("Content-Length", "100000")
+        h.end_headers()
+        h.wfile.write(b"<p>the start</p>")
+        h.wfile.flush()
+        sent.set()
+        h.connection.settimeout(25)
+        try:
+            if h.connection.recv(1) == b"":
+                hung_up.set()
+        except OSError:
+            hung_up.set()
+        h.close_connection = True
+
+    return app
+
+
+def _fetch_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("fetch-")]
+
+
+def test_a_daemon_stopping_mid_body_hangs_up_at_once_and_leaves_no_worker() -> None:
+    """The check is cancelled (SIGTERM) while a body is arriving, far inside both timeouts:
+    the worker reading it is stopped by shutting its socket, not left reading for 30 s,
+    and the Fetcher closes without waiting for anything."""
+    sent, hung_up = threading.Event(), threading.Event()
+
+    async def go(url: str) -> None:
+        async with Fetcher(settings(timeout=30.0, page_timeout=60.0)) as f:
+            task = asyncio.ensure_future(f.get(url))
+            while not sent.is_set():
+                await asyncio.sleep(0.01)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+    with serve(_half_a_body(sent, hung_up)) as srv:
+        asyncio.run(go(srv.url()))
+        assert hung_up.wait(20), "the client kept reading the abandoned page"
+    for thread in _fetch_threads():
+        thread.join(20)
+    assert _fetch_threads() == []
+
+
+def test_a_page_out_of_time_mid_body_is_a_timeout_and_its_connection_is_dropped() -> None:
+    sent, hung_up = threading.Event(), threading.Event()
+    with serve(_half_a_body(sent, hung_up)) as srv:
+        err = fetch_error(srv.url(), timeout=30.0, page_timeout=0.5)
+        assert hung_up.wait(20), "the client kept the connection open"
+    assert err.kind == "timeout"
+    assert "not complete after 0.5 s" in str(err)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
+import subprocess
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -44,7 +46,7 @@ class FakeNetwork(Network):
         self.lookups: list[str] = []
         self.connects: list[tuple[str, int]] = []
 
-    async def resolve(self, host: str, port: int) -> list[str]:
+    def resolve(self, host: str, port: int) -> list[str]:
         self.lookups.append(host)
         if address(host) is not None:
             return [host]
@@ -53,19 +55,19 @@ class FakeNetwork(Network):
             raise socket.gaierror(socket.EAI_NONAME, f"{host}: not a name of this test")
         return answer() if callable(answer) else list(answer)
 
-    async def connect_tcp(
+    def connect_tcp(
         self,
         host: str,
         port: int,
         timeout: float | None = None,
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+    ) -> httpcore.NetworkStream:
         self.connects.append((host, port))
         if host not in (PUBLIC, "127.0.0.1", "::1"):
             raise AssertionError(f"the test would have sent traffic to {host}")
         real = "127.0.0.1" if host == PUBLIC else host
-        return await super().connect_tcp(real, port, timeout, local_address, socket_options)
+        return super().connect_tcp(real, port, timeout, local_address, socket_options)
 
 
 # -- a site whose answers each test writes, on 127.0.0.1 or ::1 -----------------------------
@@ -128,9 +130,14 @@ def settings() -> config_mod.MonitorSettings:
     return config_mod.MonitorSettings(user_agent="t", timeout=5.0, page_timeout=10.0)
 
 
-def get(url: str, index_url: str, network: Network | None = None) -> Page:
+def get(
+    url: str,
+    index_url: str,
+    network: Network | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+) -> Page:
     async def go() -> Page:
-        async with Fetcher(settings(), network=network) as f:
+        async with Fetcher(settings(), network=network, ssl_context=ssl_context) as f:
             return await f.get(url, index_url=index_url)
 
     return asyncio.run(go())
@@ -216,6 +223,18 @@ def test_internal_address_in_any_spelling_is_refused_for_a_public_source(url: st
     err = refused(url, "http://press.example/index.html", net)
     assert REFUSED in str(err)
     assert net.connects == []
+
+
+def test_redirect_to_a_name_on_a_private_address_is_refused_before_connecting_to_it() -> None:
+    net = FakeNetwork({"press.example": [PUBLIC], "inside.test": ["192.168.7.7"]})
+    with site() as press:
+        press.redirect("/a.html", "http://inside.test/admin")
+        err = refused(f"http://press.example:{press.port}/a.html", "http://press.example/", net)
+    assert str(err) == (
+        f"http://press.example:{press.port}/a.html: redirect to http://inside.test/admin "
+        f"refused: 192.168.7.7 is an {REFUSED}"
+    )
+    assert net.connects == [(PUBLIC, press.port)]
 
 
 def test_a_name_with_public_and_internal_addresses_is_reached_on_the_public_one_only() -> None:
@@ -421,3 +440,48 @@ def test_unit_denies_link_local_and_multicast_addresses() -> None:
     ]
     assert "link-local" in denied and "multicast" in denied
     assert "IPAddressAllow=" in unit  # the comment that says how a drop-in opens a range
+
+
+# -- TLS on a connection to a checked address -------------------------------------------------
+
+
+@contextmanager
+def tls_site(tmp_path: Path, name: str) -> Iterator[tuple[Site, ssl.SSLContext]]:
+    """A site speaking https on 127.0.0.1 with a self-signed certificate for `name` alone,
+    and a client context that trusts that certificate and nothing else."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    made = subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
+        + ["-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}"]
+        + ["-keyout", str(key), "-out", str(cert)],
+        capture_output=True,
+        check=False,
+    )
+    if made.returncode != 0:
+        pytest.skip(f"openssl cannot make a certificate: {made.stderr[-200:]!r}")
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_side.load_cert_chain(cert, key)
+    with site() as srv:
+        srv.socket = server_side.wrap_socket(srv.socket, server_side=True)
+        yield srv, ssl.create_default_context(cafile=str(cert))
+
+
+def test_https_goes_to_the_checked_address_and_verifies_the_name_in_the_url(
+    tmp_path: Path,
+) -> None:
+    """The connection is made to the checked address, and TLS on it is for the name in the
+    URL, not for the address: a name the certificate does not cover fails on the same
+    address, and nothing is sent."""
+    net = FakeNetwork({"press.example": [PUBLIC], "alias.test": [PUBLIC]})
+    with tls_site(tmp_path, "press.example") as (press, trusted):
+        press.page("/p.html")
+        index = "https://press.example/"
+        page = get(f"https://press.example:{press.port}/p.html", index, net, trusted)
+        with pytest.raises(FetchError) as info:
+            get(f"https://alias.test:{press.port}/p.html", index, net, trusted)
+    assert "Hello there." in page.text
+    assert page.final_url == f"https://press.example:{press.port}/p.html"
+    assert info.value.kind == "connect"
+    assert "certificate" in str(info.value).lower()
+    assert net.connects == [(PUBLIC, press.port)] * 2
+    assert press.hits == ["/p.html"]

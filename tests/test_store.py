@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import unicodedata
+from collections import Counter
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -271,6 +272,110 @@ def test_meta_and_versions_round_trip(tmp_path: Path) -> None:
     assert (store.path(b) / "v001.raw" / "01.html.gz").exists()
     with pytest.raises(StoreCorrupt, match="v002.txt"):
         store.read_version(b, 2)
+
+
+def _briefing(store: Store, bid: str = "117420451", **kw: object) -> Briefing:
+    return Briefing(
+        source="scio",
+        briefing_id=bid,
+        url=f"http://127.0.0.1/{bid}.html",
+        title="NIA briefing",
+        date="2024-09-11",
+        folder=store.new_folder("scio", bid, "NIA briefing", "2024-09-11"),
+        first_seen="2024-09-11T08:00:00+00:00",
+        last_seen="2024-09-11T08:00:00+00:00",
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def _count_fsyncs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every fsync from now on, as 'dir' or 'file'."""
+    synced: list[str] = []
+    real = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append("dir" if os.path.isdir(f"/proc/self/fd/{fd}") else "file")
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    return synced
+
+
+def test_a_version_costs_one_fsync_per_file_and_one_per_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three raw pages, a diff and a text: five files, and a folder fsync for v001.raw/ and
+    one for the briefing's folder, not one after every file; meta.json, the commit that
+    follows, keeps its own two."""
+    store = Store(tmp_path / "state")
+    b = _briefing(store)
+    synced = _count_fsyncs(monkeypatch)
+    store.write_version(b, 1, "--- page 1 ---\n\nHost:\n", [b"<p>1</p>", b"<p>2</p>", b"3"], "-a")
+    assert Counter(synced) == {"file": 5, "dir": 2}
+    synced.clear()
+    store.save_meta(b)
+    assert Counter(synced) == {"file": 1, "dir": 1}
+    assert sorted(p.name for p in store.path(b).iterdir()) == [
+        "meta.json",
+        "v001.diff",
+        "v001.raw",
+        "v001.txt",
+    ]
+    assert leftovers(store.root) == []
+
+
+def test_the_http_cache_is_written_atomically_but_never_fsynced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache entry only saves a download (a 200 rebuilds it): no fsync for it."""
+    store = Store(tmp_path / "state")
+    url = "http://127.0.0.1/a.html"
+    synced = _count_fsyncs(monkeypatch)
+    store.http.put(CachedPage(url, url, '"1"', None, None, b"A" * 1000))
+    store.http.put(CachedPage(url, url, '"2"', None, None, b"B" * 1000))
+    assert synced == []
+    cached = store.http.get(url)
+    assert cached is not None and cached.etag == '"2"'
+    assert leftovers(store.root) == []
+
+
+@pytest.mark.parametrize("cut", [0, 10, 40])
+def test_an_http_cache_entry_torn_by_a_power_cut_is_a_miss(tmp_path: Path, cut: int) -> None:
+    """Never fsynced, an entry may come back empty or cut short after a power cut: the
+    fetcher then asks for the page in full, as if it had never been cached."""
+    store = Store(tmp_path / "state")
+    url = "http://127.0.0.1/a.html"
+    store.http.put(CachedPage(url, url, '"1"', None, None, b"<p>page</p>" * 50))
+    path = store.http._path(url)
+    path.write_bytes(path.read_bytes()[:cut])
+    assert store.http.get(url) is None
+
+
+def test_the_index_of_a_source_holds_what_planning_needs_and_load_reads_the_rest(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path / "state")
+    version = Version(1, "ab" * 32, "2024-09-11T08:00:00+00:00", 2, 2, 10)
+    full = _briefing(
+        store,
+        page_urls=("http://127.0.0.1/1.html", "http://127.0.0.1/1_2.html"),
+        page_sha256=("cd" * 32, "ef" * 32),
+        versions=(version,),
+        last_checked="2024-09-12T08:00:00+00:00",
+        kind="transcript",
+    )
+    store.save_meta(full)
+    store.save_meta(_briefing(store, "9", kind="notice"))
+    (filed,) = [f for f in store.filed("scio") if f.briefing_id == full.briefing_id]
+    assert (filed.folder, filed.kind, filed.last_checked) == (
+        full.folder,
+        "transcript",
+        "2024-09-12T08:00:00+00:00",
+    )
+    assert not hasattr(filed, "versions") and not hasattr(filed, "__dict__")  # slotted, small
+    assert store.load(filed.folder) == full
+    assert sorted(f.briefing_id for f in store.filed("scio")) == ["117420451", "9"]
+    assert list(store.filed("other")) == []
 
 
 def test_damaged_meta_is_reported_as_corrupt(tmp_path: Path) -> None:
