@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from .model import Change, ChangeKind, DiffSummary, Event, EventKind, Mention, WatchChange
 from .safetext import strip_controls
+from .store import version_name
 
 FORMATS = ("text", "html", "markdown")
 MAX_QUOTE = 160  # characters of a quoted change
@@ -341,11 +342,11 @@ def _note(event: Event) -> str:
 def _archive(event: Event) -> str:
     if not event.archive_path:
         return ""
-    # The monitor gives the real path (cycle._enqueue); a bare event names it under STATE.
+    # The monitor gives the real path (record.queue_alert); a bare event names it under STATE.
     folder = event.archive_path
     folder = folder if folder.startswith("/") else f"STATE/{folder}"
     if event.kind is EventKind.EDITED:
-        return f"{folder}/v{event.version:03d}.diff"
+        return f"{folder}/{version_name(event.version, 'diff')}"
     return folder
 
 

@@ -9,7 +9,6 @@ from collections.abc import Sequence, Set
 from datetime import datetime
 
 from .archive_html import (
-    PENDING,
     changed_briefings,
     forget_rows,
     pending_cycles,
@@ -63,4 +62,4 @@ def begin_cycle(store: Store) -> None:
     """Call under the state lock before a cycle's first write. after_cycle reads only what
     the cycle reports changed; a cycle killed before after_cycle leaves this count at two
     for the next one, which then reads every meta.json again."""
-    store.write_file(store.root / PENDING, str(pending_cycles(store) + 1).encode("ascii"))
+    store.write_file(store.archive_pending, str(pending_cycles(store) + 1).encode("ascii"))

@@ -27,7 +27,7 @@ from .fingerprint import from_text
 from .html_page import document, e, external_link, href, stamp
 from .model import REPROCESSED, Briefing, CycleReport, EventKind, Paragraph, Version
 from .pair_page import Pairs, pair_section
-from .store import Store, StoreCorrupt
+from .store import ARCHIVE, Store, StoreCorrupt, version_name
 from .worddiff import Block, align, hunks
 
 log = logging.getLogger(__name__)
@@ -37,10 +37,10 @@ RECENT = timedelta(days=7)  # a briefing found after the baseline is "new" this 
 LATEST = 30  # entries in "Latest changes"
 CONTEXT = 1  # unchanged paragraphs shown either side of an edit
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")  # a source name, as the config allows it
-# What the index pages show of each briefing, kept between checks (a cache: deleted, it is
-# read again from every meta.json), and how many cycles began since it was last brought up
-# to date (archive.begin_cycle): more than one means one ended early, so all is read again.
-ROWS, PENDING = "archive-rows.json", "archive-rows.pending"
+# What the index pages show of each briefing is kept between checks in Store.archive_rows (a
+# cache: deleted, it is read again from every meta.json), with how many cycles began since it
+# was last brought up to date in Store.archive_pending (archive.begin_cycle): more than one
+# means one ended early, so all is read again.
 _ROWS_SCHEMA = 1
 
 # -- one briefing ---------------------------------------------------------------------------
@@ -153,12 +153,13 @@ def briefing_page(store: Store, b: Briefing, pairs: Pairs | None = None) -> str:
     )
     for v in b.versions:
         links = [f'<a href="#text-v{v.number}">text</a>']
-        if (folder / f"v{v.number:03d}.txt").is_file():
-            links.append(f'<a href="{href(f"v{v.number:03d}.txt")}">v{v.number:03d}.txt</a>')
+        txt, diff = version_name(v.number, "txt"), version_name(v.number, "diff")
+        if (folder / txt).is_file():
+            links.append(f'<a href="{href(txt)}">{txt}</a>')
         if v.number > 1:
             links.insert(0, f'<a href="#edit-v{v.number}">what changed</a>')
-            if (folder / f"v{v.number:03d}.diff").is_file():
-                links.append(f'<a href="{href(f"v{v.number:03d}.diff")}">v{v.number:03d}.diff</a>')
+            if (folder / diff).is_file():
+                links.append(f'<a href="{href(diff)}">{diff}</a>')
         what = _what(v, b.versions[v.number - 2] if v.number > 1 else None)
         body.append(
             f"<li>{e(stamp(v.fetched_at))}: version {v.number}, {what} · {v.pages} pages · "
@@ -220,8 +221,8 @@ def _documents(store: Store, b: Briefing) -> list[str]:
     for d in docs:
         sub = Path(d.folder).name
         texts = " · ".join(
-            f'<a href="{href(sub, f"v{v.number:03d}.txt")}">v{v.number:03d}.txt</a>'
-            for v in d.versions
+            f'<a href="{href(sub, txt)}">{txt}</a>'
+            for txt in (version_name(v.number, "txt") for v in d.versions)
         )
         items.append(
             f"<li>{e(d.kind or 'document')} <b>{e(d.title)}</b> "
@@ -246,8 +247,8 @@ def diff_document(store: Store, b: Briefing, a: int, c: int) -> str:
 @dataclass(frozen=True, slots=True)
 class Row:
     """What the index pages and the feeds show of one briefing. Read once from its
-    meta.json and kept in STATE/archive-rows.json (ROWS), so a check that changed nothing
-    writes the index pages without reading a meta.json."""
+    meta.json and kept in STATE/archive-rows.json (Store.archive_rows), so a check that
+    changed nothing writes the index pages without reading a meta.json."""
 
     source: str
     briefing_id: str
@@ -294,7 +295,7 @@ class Row:
 
 def _rel(store: Store, b: Briefing) -> tuple[str, ...] | None:
     """The briefing folder relative to STATE/archive, or None if it points elsewhere."""
-    base = (store.root / "archive").resolve()
+    base = store.archive_dir.resolve()
     try:
         rel = store.path(b).resolve().relative_to(base)
     except ValueError:
@@ -443,7 +444,12 @@ def source_page(store: Store, source: str, items: Sequence[Row], now: datetime) 
 
 def _state_sources(store: Store) -> set[str]:
     """Sources checked so far (a source with no briefing yet still gets its page)."""
-    return {p.stem for p in (store.root / "sources").glob("*.json") if _NAME.fullmatch(p.stem)}
+    return {s for s in store.checked_sources() if _NAME.fullmatch(s)}
+
+
+def index_path(store: Store) -> Path:
+    """Where the archive's front page is."""
+    return store.archive_dir / PAGE
 
 
 def page_path(store: Store, b: Briefing) -> Path:
@@ -492,8 +498,9 @@ def _folders(store: Store) -> list[str]:
     """Each briefing folder (archive/<source>/<name>), from two levels of directory listing:
     no file below them is opened or stat'ed."""
     out = []
-    for source in _subdirs(store.root / "archive"):
-        out += [f"archive/{source}/{name}" for name in _subdirs(store.root / "archive" / source)]
+    archive = store.archive_dir
+    for source in _subdirs(archive):
+        out += [f"{ARCHIVE}/{source}/{name}" for name in _subdirs(archive / source)]
     return out
 
 
@@ -537,7 +544,7 @@ def _read_changed(store: Store, cached: _Rows, changed: Set[tuple[str, str]]) ->
     by_id = {(r.source, r.briefing_id): f for f, r in out.rows.items()}
     stale = {f for f in listed if f not in out.rows} | {by_id[k] for k in changed if k in by_id}
     for folder in sorted(stale):
-        if (b := _meta(store, store.root / folder / "meta.json")) is not None:
+        if (b := _meta(store, store.folder_path(folder) / "meta.json")) is not None:
             out.add(store, b)
     return out
 
@@ -548,7 +555,7 @@ def _load_rows(store: Store) -> _Rows | None:
     if pending_cycles(store) > 1:
         return None
     try:
-        data = json.loads((store.root / ROWS).read_bytes())
+        data = json.loads(store.archive_rows.read_bytes())
         if data["schema"] != _ROWS_SCHEMA:
             return None
         rows = {f: Row.from_json(r) for f, r in data["rows"].items()}
@@ -563,13 +570,13 @@ def _save_rows(store: Store, rows: _Rows) -> None:
         "feeds": rows.feeds,
         "rows": {f: dataclasses.astuple(r) for f, r in rows.rows.items()},
     }
-    store.write_file(store.root / ROWS, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+    store.write_file(store.archive_rows, json.dumps(data, ensure_ascii=False).encode("utf-8"))
 
 
 def pending_cycles(store: Store) -> int:
     """Cycles begun since the rows were last brought up to date (archive.begin_cycle)."""
     try:
-        return int((store.root / PENDING).read_text(encoding="ascii") or 0)
+        return int(store.archive_pending.read_text(encoding="ascii") or 0)
     except (OSError, ValueError):
         return 0
 
@@ -577,9 +584,9 @@ def pending_cycles(store: Store) -> int:
 def forget_rows(store: Store) -> None:
     """Drop the cached rows: the next render reads every meta.json again. For anything that
     changes the archive outside a cycle's events (a repair, a check without HTML pages)."""
-    for name in (ROWS, PENDING):
+    for path in (store.archive_rows, store.archive_pending):
         with contextlib.suppress(FileNotFoundError):
-            (store.root / name).unlink()
+            path.unlink()
 
 
 # -- writing the archive ---------------------------------------------------------------------
@@ -621,7 +628,7 @@ def render_archive(
         forget_rows(store)  # a page may be missing or old: the next render reads everything
         raise
     with contextlib.suppress(FileNotFoundError):
-        (store.root / PENDING).unlink()
+        store.archive_pending.unlink()
     return index
 
 
@@ -635,7 +642,7 @@ def _write_pages(
         if r.rel is None:
             log.warning("archive: %s/%s: folder outside the archive", r.source, r.briefing_id)
             continue
-        target = store.root / folder / PAGE
+        target = store.folder_path(folder) / PAGE
         b = rows.read.get(folder)
         if b is None or not (
             changed is None or (r.source, r.briefing_id) in changed or not target.exists()
@@ -650,14 +657,14 @@ def _write_indexes(store: Store, rows: _Rows, now: datetime) -> Path:
     """The front page and each source's page: always written (they show each source's last
     check), from the rows alone."""
     items = rows.ordered()
-    archive = store.root / "archive"
+    archive = store.archive_dir
     by_source: dict[str, list[Row]] = {}
     for r in items:
         by_source.setdefault(r.source, []).append(r)
     for source in sorted(set(by_source) | _state_sources(store)):
         page = source_page(store, source, by_source.get(source, []), now)
         store.write_file(archive / source / PAGE, page.encode("utf-8"))
-    index = archive / PAGE
+    index = index_path(store)
     store.write_file(index, index_page(store, items, now).encode("utf-8"))
     return index
 
@@ -682,7 +689,7 @@ def _feeds_key(store: Store, pages: dict[str, str], sources: list[str], base_url
     """What the feeds are made from, in one digest: the events logs (by their stat, one per
     source), where each page is, the sources and base_url."""
     logs = []
-    with contextlib.suppress(OSError), os.scandir(store.root / "events") as it:
+    with contextlib.suppress(OSError), os.scandir(store.events_dir) as it:
         for f in it:
             st = f.stat(follow_symlinks=False)
             logs.append((f.name, st.st_mtime_ns, st.st_size, st.st_ino))
@@ -691,7 +698,7 @@ def _feeds_key(store: Store, pages: dict[str, str], sources: list[str], base_url
 
 
 def _feeds_present(store: Store, sources: Iterable[str]) -> bool:
-    archive = store.root / "archive"
-    logged = {p.stem for p in (store.root / "events").glob("*.jsonl") if _NAME.fullmatch(p.stem)}
+    archive = store.archive_dir
+    logged = {s for s in store.logged_sources() if _NAME.fullmatch(s)}
     names = [archive / FEED] + [archive / s / FEED for s in set(sources) | logged]
     return all(p.exists() for p in names)

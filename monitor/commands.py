@@ -18,7 +18,7 @@ from typing import Any
 
 from . import alerts, masking, output, worddiff
 from . import config as config_mod
-from .archive_html import diff_document, page_path, render_archive
+from .archive_html import diff_document, index_path, page_path, render_archive
 from .diff import diff_transcripts
 from .export import EXPORTS
 from .fingerprint import from_text
@@ -248,7 +248,7 @@ def cmd_open(args: argparse.Namespace) -> int:
         target = page_path(store, b)
     else:
         store = Store(cfg.monitor.state_dir, cfg.monitor.group_readable)
-        target = store.root / "archive" / "index.html"
+        target = index_path(store)
     if args.rebuild or not target.exists():
         with store.locked():
             render_archive(store, None if args.rebuild else set(), base_url=cfg.archive.base_url)
@@ -477,15 +477,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 continue
             if fingerprint(from_text(text)).sha256 != v.sha256:
                 problems.append(
-                    f"{store.path(b)}/v{v.number:03d}.txt: text does not match "
+                    f"{store.version_path(b, v.number, 'txt')}: text does not match "
                     "the hash in meta.json"
                 )
-    for item in store.root.glob("outbox/*.json"):
+    for item in store.outbox_files():
         try:
             json.loads(item.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             problems.append(f"{item}: cannot read ({exc})")
-    problems += [f"{p}: temp file left behind" for p in store.root.rglob(".tmp-*")]
+    problems += [f"{p}: temp file left behind" for p in store.temp_files()]
     if args.json:
         output.print_json({"versions": checked, "problems": problems, "repaired": mended})
     else:

@@ -45,10 +45,9 @@ from .model import (
     DocKind,
     EventKind,
     Listing,
-    Page,
     Transcript,
 )
-from .pages import Gone, fetch_transcript
+from .pages import Fetched, Gone, Unchanged, fetch_transcript
 from .profiles import profile_for
 from .record import (
     REMOVAL_CHECKS,
@@ -126,14 +125,14 @@ def read_and_record(
     url: str,
     listing: Listing | None,
     record: Briefing | None,
-    read: list[tuple[Page, PageReading | None]],
+    read: Fetched,
 ) -> Outcome:
     """What the fetched pages of one document say, and what is recorded for it: a touch, a
     held reading, a removal signal or a new version (record.py). Parses, diffs and writes:
     runs off the event loop."""
     current = record is not None and record.latest is not None
     pages = [page for page, _reading in read]
-    same_bytes = read[0][1] is None
+    same_bytes = isinstance(read[0][1], Unchanged)
     try:
         if same_bytes and record is not None and record.latest is not None:
             if record.latest.extractor == EXTRACTOR_VERSION and url == record.url:
@@ -190,9 +189,11 @@ def _error_page(html: str) -> bool:
     return reads_like_error_page(doc) or (doc.words <= ERROR_PAGE_WORDS and doc.turns == 0)
 
 
-def _text(reading: PageReading | None) -> PageText:
-    if reading is None or reading.text is None:
-        raise ExtractError(reading.error if reading else "page not read")
+def _text(reading: PageReading | Unchanged) -> PageText:
+    if isinstance(reading, Unchanged):
+        raise ExtractError("page not read")
+    if reading.text is None:
+        raise ExtractError(reading.error)
     return reading.text
 
 

@@ -17,6 +17,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from .archive_html import index_path
 from .config import load
 from .cycle import run_check
 from .output import summarise
@@ -100,7 +101,7 @@ def _fresh_state(state: Path) -> None:
         )
         shutil.rmtree(state)
     state.mkdir(parents=True, exist_ok=True)
-    (state / MARK).write_text("made by `briefing-monitor demo`\n", encoding="utf-8")
+    Store(state).write_file(state / MARK, b"made by `briefing-monitor demo`\n")
 
 
 def run_demo(seeds: Traversable | None = None, state: Path | None = None) -> int:
@@ -150,10 +151,10 @@ def run_demo(seeds: Traversable | None = None, state: Path | None = None) -> int
         + _CONFIG.format(state=state.as_posix(), index=later),
         encoding="utf-8",
     )
-    sent = len(list((state / "outbox").glob("*.json")))
+    sent = len(store.outbox_files())
     cli = f"briefing-monitor --config {config_path}"
-    print(f"\nBrowse the history: open {state}/archive/index.html in a browser, or")
-    print(f"  ls {state}/archive/scio")
+    print(f"\nBrowse the history: open {index_path(store)} in a browser, or")
+    print(f"  ls {store.archive_dir / 'scio'}")
     print(f"  {cli} history")
     print(f"  {cli} diff scio/117420451")
     print(f"  {cli} show scio/{LIFECYCLE_BRIEFING}   (and its notice: scio/{LIFECYCLE_NOTICE})")

@@ -360,17 +360,6 @@ def _extract(
     )
 
 
-def pager_links(html: str, url: str, first_url: str, profile: Profile) -> list[str]:
-    """Absolute URLs of the other pages of the transcript that starts at `first_url`."""
-    if not profile.pager_selector:
-        return []
-    soup = parse(html)
-    try:
-        return _pager_links(soup, url, first_url, profile)
-    finally:
-        done_with(soup)
-
-
 def _pager_links(
     soup: BeautifulSoup,
     url: str,

@@ -182,7 +182,7 @@ def write_feeds(
     text is unchanged is left alone (a reader polling the web server gets 304)."""
     links = Links(pages, base_url)
     logged = store.logged_events()
-    archive = store.root / "archive"
+    archive = store.archive_dir
     everything = [i for items in logged.values() for i in items]
     _write(
         store,

@@ -29,6 +29,7 @@ from charset_normalizer import from_bytes
 from .config import MonitorSettings
 from .hosts import REFUSED, CheckedNetwork, CheckedTransport, InternalAddress, Network, Reach
 from .model import CachedPage, Page
+from .safetext import one_line
 
 log = logging.getLogger(__name__)
 
@@ -473,9 +474,13 @@ class _Exchange:
         except httpx.ConnectError as exc:
             raise FetchError(url, "connect", f"cannot connect: {exc or 'refused'}") from None
         except httpx.RemoteProtocolError as exc:
-            raise FetchError(url, "protocol", f"connection broken: {_one_line(exc)}") from None
+            raise FetchError(
+                url, "protocol", f"connection broken: {one_line(exc) or type(exc).__name__}"
+            ) from None
         except httpx.HTTPError as exc:
-            raise FetchError(url, "protocol", f"{type(exc).__name__}: {_one_line(exc)}") from None
+            raise FetchError(
+                url, "protocol", f"{type(exc).__name__}: {one_line(exc) or type(exc).__name__}"
+            ) from None
         _check_html(url, fresh, self.job.want.json_listing)
         return _page(fresh, not_modified=False), fresh
 
@@ -584,7 +589,6 @@ def _page(c: CachedPage, not_modified: bool) -> Page:
     return Page(
         url=c.url,
         final_url=c.final_url,
-        status=200,
         text=text,
         raw=c.body,
         encoding=encoding,
@@ -631,10 +635,6 @@ def _retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _one_line(exc: Exception) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def _content_coding(url: str, header: str) -> str | None:

@@ -138,7 +138,7 @@ def ensure_repo(archive: Path) -> None:
 
 def commit_cycle(store: Store, message: str, wait: float = 10.0) -> str | None:
     """Commit what the cycle changed in STATE/archive; the commit id, or None if nothing did."""
-    archive = store.root / "archive"
+    archive = store.archive_dir
     ensure_repo(archive)
     clear_stale_lock(archive, wait)
     git(archive, "add", "--all", ".")

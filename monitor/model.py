@@ -13,11 +13,11 @@ from enum import StrEnum
 
 @dataclass(frozen=True)
 class Page:
-    """One fetched HTML page, already decoded to text."""
+    """One fetched HTML page, already decoded to text: a 200 answer, or the stored page a 304
+    answer let us reuse (any other status is a FetchError, never a Page)."""
 
     url: str  # the URL we asked for
     final_url: str  # after redirects
-    status: int  # HTTP status; 304 answers are resolved to the stored page (status 200)
     text: str  # decoded HTML
     raw: bytes  # the body as the server sent it (after content-decoding)
     encoding: str

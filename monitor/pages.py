@@ -9,6 +9,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from .extract import PageReading, is_soft_404, page_number, read_page
@@ -17,6 +18,19 @@ from .model import Briefing, Page
 from .profiles import Profile
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """The reading of a page whose bytes are those the last check processed: not parsed,
+    since its text is the stored version's. fetch_transcript gives it for every page or
+    for none."""
+
+
+UNCHANGED = Unchanged()
+
+# What fetch_transcript gives for each page: its reading, or UNCHANGED.
+Fetched = list[tuple[Page, PageReading | Unchanged]]
 
 
 class Gone(Exception):
@@ -35,12 +49,12 @@ async def fetch_transcript(
     known: Briefing | None = None,
     *,
     index_url: str,
-) -> list[tuple[Page, PageReading | None]]:
+) -> Fetched:
     """Every page of one transcript, following its pager; bounded and loop-safe; fetched for
     the source whose index is `index_url` (which internal hosts it may reach: hosts.Reach).
 
-    Each page comes with its reading (pager links and text, from one parse), or with None
-    for all of them when every page is byte-identical to what the last check processed
+    Each page comes with its reading (pager links and text, from one parse), or with
+    UNCHANGED for all of them when every page is byte-identical to what the last check processed
     (`known`): then nothing needs parsing. That is the common case."""
     try:
         first = await fetcher.get(url, index_url=index_url)
@@ -57,7 +71,7 @@ async def fetch_transcript(
             *(_continuation(fetcher, u, profile, index_url, h) for u, h in rest)
         )
         if all(page_sha(p) == h for p, (_u, h) in zip(fetched, rest, strict=True)):
-            return [(first, None), *((p, None) for p in fetched)]
+            return [(first, UNCHANGED), *((p, UNCHANGED) for p in fetched)]
         ready = {u: p for p, (u, _h) in zip(fetched, rest, strict=True)}
     elif is_soft_404(first.text, first.final_url, profile):
         raise Gone("the site's 'does not exist' page")

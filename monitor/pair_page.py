@@ -96,7 +96,7 @@ def _link(store: Store, other: Briefing | None, handle: Handle) -> str:
     shown = f"<small>{e('/'.join(handle))}</small>"
     if other is None:
         return f"Paired with {shown} (not in the archive)"
-    base = (store.root / "archive").resolve()
+    base = store.archive_dir.resolve()
     try:
         rel = store.path(other).resolve().relative_to(base).parts
     except ValueError:

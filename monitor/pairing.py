@@ -139,7 +139,7 @@ def _check(
                 date=a.day,
                 details=(detail,) if detail else (),
                 lead=lead,
-                archive_path=str(store.root.resolve() / ba.folder),
+                archive_path=ba.folder,
                 sequence=sequence,
                 hashes=(*shas, sig),
                 detected=now,
@@ -207,7 +207,7 @@ def _never_came(
             title=b.title,
             date=b.date,
             details=(f"no counterpart in {other.name} after {_days(grace)}",),
-            archive_path=str(store.root.resolve() / b.folder),
+            archive_path=b.folder,
             sequence=1,
             hashes=(b.latest.sha256 if b.latest else "",),
             detected=now,
@@ -229,10 +229,10 @@ def _days(d: timedelta) -> str:
 def _enqueue(
     config: Config, store: Store, owner: SourceConfig, event: Event, now: datetime
 ) -> None:
-    from . import notify  # here: the archive pages and `export` read pairs without Apprise
+    from .record import queue_alert  # here: the archive pages and `export` read pairs alone
 
     channels = config.channels_for(owner, event.kind.value)
-    notify.enqueue(store, notify.render(event, [c.name for c in channels], now), config)
+    queue_alert(store, config, event, [c.name for c in channels], now)
     log.info("pair %s %s: %s", owner.name, event.briefing_id, event.kind.value)
 
 

@@ -31,6 +31,7 @@ from .fetch import Fetcher
 from .fingerprint import fingerprint, from_text, to_text
 from .model import (
     REPROCESSED,
+    Alert,
     Briefing,
     DocKind,
     Event,
@@ -449,12 +450,22 @@ def enqueue(ctx: Context, event: Event, channels: Sequence[str] | None = None) -
         return
     if channels is None:
         channels = [c.name for c in ctx.config.channels_for(ctx.source, event.kind.value)]
+    queue_alert(ctx.store, ctx.config, event, channels, ctx.now)
+
+
+def queue_alert(
+    store: Store, config: Config, event: Event, channels: Sequence[str], now: datetime
+) -> Alert:
+    """The one way an event becomes an alert in the outbox, whoever found it (a check, or
+    the daemon telling of a source's outage): its archive folder and page named where a
+    reader finds them, then rendered and queued for `channels`. The alert queued."""
     if event.archive_path:  # where a reader finds it on this machine, not "STATE/…"
-        page = archive_page(ctx.config.archive.base_url, ctx.store.root, event)
-        folder = str(ctx.store.root.resolve() / event.archive_path)
+        page = archive_page(config.archive.base_url, store.root, event)
+        folder = str(store.root.resolve() / event.archive_path)
         event = replace(event, archive_path=folder, archive_page=page)
-    alert = notify.render(event, channels, ctx.now)
-    notify.enqueue(ctx.store, alert, ctx.config)
+    alert = notify.render(event, channels, now)
+    notify.enqueue(store, alert, config)
+    return alert
 
 
 def enqueue_watches(

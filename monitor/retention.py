@@ -6,11 +6,10 @@ Run it under the state lock (`with store.locked(): prune(...)`), like a check.""
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from .store import Store
+from .store import Store, fsync_dir, is_raw_page
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +28,7 @@ def prune(
         numbers = sorted(v.number for v in b.versions)
         keep = set(numbers[-keep_raw:]) if keep_raw else set()
         for number in numbers:
-            raw = store.path(b) / f"v{number:03d}.raw"
+            raw = store.version_path(b, number, "raw")
             if number not in keep and raw.is_dir() and not raw.is_symlink():
                 doomed.append(raw)
     if dry_run:
@@ -43,17 +42,13 @@ def prune(
 def _remove_raw(raw: Path) -> None:
     # Only page files inside a vNNN.raw/ folder: if anything else is in there, leave it.
     for item in raw.iterdir():
-        if item.is_file() and not item.is_symlink() and item.name.endswith(".html.gz"):
+        if item.is_file() and not item.is_symlink() and is_raw_page(item.name):
             item.unlink()
     try:
         raw.rmdir()
     except OSError:
         log.warning("%s: not empty after pruning its pages; left in place", raw)
-    fd = os.open(raw.parent, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_dir(raw.parent)
 
 
 def size(paths: Iterable[Path]) -> int:

@@ -1,6 +1,7 @@
 """Text from pages made harmless for a terminal: one definition of the control characters a
 page may never pass on, used where text enters the pipeline (fingerprint.fold) and again at
-every edge that prints it (the CLI, its pager, the console channel, probe)."""
+every edge that prints it (the CLI, its pager, the console channel, probe); and any text
+(an exception's, a server's) folded onto the one line a log entry or an error has."""
 
 from __future__ import annotations
 
@@ -33,3 +34,9 @@ def json_for_terminal(dumped: str) -> str:
     """A `json.dumps(..., ensure_ascii=False)` result with the controls JSON leaves raw (DEL,
     C1, bidi overrides) written as \\u escapes: the same value, harmless on a terminal."""
     return _JSON_UNESCAPED.sub(lambda m: f"\\u{ord(m[0]):04x}", dumped)
+
+
+def one_line(text: object) -> str:
+    """`str(text)` with every run of whitespace, newlines included, as one space: a server's
+    multi-line error stays one log line."""
+    return " ".join(str(text).split())

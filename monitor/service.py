@@ -25,6 +25,8 @@ from .config import Config, ConfigError, SourceConfig
 from .cycle import run_check
 from .health import Health
 from .model import CycleReport, Event, EventKind
+from .record import queue_alert
+from .safetext import one_line
 from .sdnotify import Notifier
 from .status import collect_status
 from .status import iso as _iso
@@ -51,10 +53,6 @@ def misfire_grace(interval: float) -> int:
 def _clock(when: datetime | None) -> str:
     """A time of today for the log, on the host's clock."""
     return when.astimezone().strftime("%H:%M:%S") if when else "-"
-
-
-def _one_line(text: object) -> str:
-    return " ".join(str(text).split())
 
 
 class Daemon:
@@ -155,7 +153,7 @@ class Daemon:
         try:
             new = config_mod.load(self.config_path)
         except ConfigError as exc:
-            log.error("reload: keeping the old config: %s", _one_line(exc))
+            log.error("reload: keeping the old config: %s", one_line(exc))
             return
         if new.monitor.state_dir != self.config.monitor.state_dir:
             log.error(
@@ -293,7 +291,7 @@ class Daemon:
             failed = rules.failed(report)
             reason = report.errors[0] if report.errors else ""
         except Exception as exc:  # noqa: BLE001 - a crashed cycle is a failed cycle, not a dead daemon
-            failed, reason = True, f"{type(exc).__name__}: {_one_line(exc)}"
+            failed, reason = True, f"{type(exc).__name__}: {one_line(exc)}"
             log.debug("source %s: cycle crashed", name, exc_info=True)
         self.errors[name] = len(report.errors) if report else 1
         queued = self._failed(source, started, reason) if failed else self._succeeded(source)
@@ -388,8 +386,7 @@ class Daemon:
             error=note.text,
             detected=now,
         )
-        alert = notify.render(event, [c.name for c in channels], now)
-        notify.enqueue(self.store, alert, self.config)
+        alert = queue_alert(self.store, self.config, event, [c.name for c in channels], now)
         log.log(
             logging.INFO if kind is EventKind.RECOVERED else logging.WARNING,
             "source %s: %s; %s alert %s queued",

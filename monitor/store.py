@@ -1,4 +1,5 @@
-"""The state directory: the only code that writes there. Plain files, atomic writes, one lock.
+"""The state directory: its layout (every file name in it is made here) and its writes.
+Plain files, atomic writes, one lock.
 
 STATE/
   lock                      held by the one running check or daemon
@@ -9,12 +10,21 @@ STATE/
   pairs/<source>.json       per pair of briefings in two languages: aligned turns, gaps, alerts
   search.sqlite             the `search` index (SQLite FTS5): a cache, rebuilt when missing
   events/<source>.jsonl     every alerted event as worded, newest last (the Atom feeds' source)
+  archive-rows.json         the archive pages' index of every briefing: a cache (archive_html)
+  archive-rows.pending      cycles begun since that index was brought up to date
   archive/<source>/<YYYY-MM-DD>_<slug>_<id>/
       meta.json             URLs, title, date, first/last seen, versions and their hashes
       v001.txt              normalised text of version 1 (page marks between pages)
       v001.raw/NN.html.gz   the raw pages of version 1
       v002.txt, v002.diff   the next version and its unified diff against v001
     .quarantine/<folder>/   a folder `verify --repair` could not mend, set aside with a NOTE
+  archive/.git, .gitignore  the optional git mirror of archive/ ([archive] git)
+
+Who writes what: every file above is written through this module (Store's methods, or
+Store.write_file by the module that owns its content: the HTML pages, the Atom feeds, the
+archive rows) except two, written by the tools that own their format: search.sqlite (and
+its -journal) by SQLite, which search.py opens at Store.search_index, and archive/.git by
+git (gitmirror.py, which also writes archive/.gitignore). Other modules ask here for paths.
 
 The state dir is 0700 and its files 0600 (0750/0640 with `group_readable`). Nothing below
 it may be a symlink: every write walks down from the state dir with O_NOFOLLOW, so a planted
@@ -42,15 +52,34 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from .model import Briefing, CachedPage, Mark, Version
 
 _TMP_PREFIX = ".tmp-"
+ARCHIVE = "archive"  # STATE/archive: the documents, and the HTML pages and feeds made of them
+ARCHIVE_ROWS, ARCHIVE_PENDING = "archive-rows.json", "archive-rows.pending"
 QUARANTINE = ".quarantine"  # archive/<source>/.quarantine/: folders set aside by `verify --repair`
 PRIVATE, GROUP_READABLE = 0o600, 0o640  # file modes; folders get x where r is (0700, 0750)
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 log = logging.getLogger(__name__)
+
+VersionKind = Literal["txt", "diff", "raw"]  # the text, its diff, the folder of raw pages
+
+
+def version_name(number: int, kind: VersionKind) -> str:
+    """A version's file name in its document's folder (v001.txt, v002.diff, v001.raw).
+    Pure, so an alert can name a diff without touching the disk."""
+    return f"v{number:03d}.{kind}"
+
+
+def raw_page_name(page: int) -> str:
+    """The file of one raw page inside a version's .raw folder (01.html.gz)."""
+    return f"{page:02d}.html.gz"
+
+
+def is_raw_page(name: str) -> bool:
+    return name.endswith(".html.gz")
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,7 +284,8 @@ def _write_in(dir_fd: int, name: str, data: bytes, mode: int, durable: bool = Tr
         raise
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a folder's entries durable (after an unlink or a rename in it)."""
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)
@@ -413,7 +443,7 @@ class Store:
     def _refuse_links(self) -> None:
         """The fixed names at the top of the state dir: a link there is refused before a check
         starts (the writes below refuse the rest, and `verify` lists them all)."""
-        for name in ("sources", "http", "outbox", "archive", "events", "status.json"):
+        for name in ("sources", "http", "outbox", ARCHIVE, "events", "status.json"):
             if os.path.islink(self.root / name):
                 raise _unsafe(self.root / name)
         for name in ("delivered.log", "digest", "dead"):
@@ -441,22 +471,33 @@ class Store:
         finally:
             os.close(fd)
 
+    def temp_files(self) -> list[Path]:
+        """Temp files a crash left behind (they were never renamed into place)."""
+        return sorted(self.root.rglob(f"{_TMP_PREFIX}*"))
+
     def clean_temp_files(self) -> list[Path]:
-        """Remove temp files a crash left behind (they were never renamed into place)."""
+        """Remove the temp_files()."""
         removed = []
-        for path in self.root.rglob(f"{_TMP_PREFIX}*"):
+        for path in self.temp_files():
             with contextlib.suppress(OSError):
                 path.unlink()
                 removed.append(path)
         return removed
 
     # -- per-source state ----------------------------------------------------------------
+    def _source_path(self, source: str) -> Path:
+        return self.root / "sources" / f"{source}.json"
+
     def source_state(self, source: str) -> dict[str, Any]:
-        path = self.root / "sources" / f"{source}.json"
+        path = self._source_path(source)
         return read_json(path) if path.exists() else {}
 
     def save_source_state(self, source: str, state: dict[str, Any]) -> None:
-        self._write_json(self.root / "sources" / f"{source}.json", state)
+        self._write_json(self._source_path(source), state)
+
+    def checked_sources(self) -> list[str]:
+        """The sources with a state file (checked at least once), by name."""
+        return sorted(p.stem for p in (self.root / "sources").glob("*.json"))
 
     # -- briefings paired across languages (pairing.py) -----------------------------------
     def pairs(self, source: str) -> dict[str, Any]:
@@ -518,7 +559,7 @@ class Store:
     def meta_files(self, source: str | None = None, linked: bool = False) -> list[Path]:
         """The meta.json of each briefing (`linked`: of each document filed in a briefing's
         folder), sorted; none in a dot folder (.quarantine, .git)."""
-        base = self.root / "archive"
+        base = self.archive_dir
         pattern = f"{source or '*'}/*/*/meta.json" if linked else f"{source or '*'}/*/meta.json"
         return [
             p
@@ -570,7 +611,7 @@ class Store:
         """Whether a document skipped for its unreadable meta.json (by the last documents())
         may be this one. A check leaves it alone: read as new, it would be alerted again and
         written over its own versions."""
-        base = self.root / "archive" / source
+        base = self.archive_dir / source
         return any(
             meta.is_relative_to(base) and _may_hold(meta, briefing_id) for meta in self.damaged
         )
@@ -622,11 +663,39 @@ class Store:
         tail = "_" + _id_part(briefing_id)
         room = 120 - len(head.encode()) - len(tail.encode())  # bytes; the id always stays
         name = head + _cut_bytes(slug(title), room).rstrip("-_") + tail
-        folder = Path("archive") / _safe_part(source) / _safe_part(name)
+        folder = Path(ARCHIVE) / _safe_part(source) / _safe_part(name)
         return folder.as_posix()
 
     def path(self, briefing: Briefing) -> Path:
-        return self.root / briefing.folder
+        return self.folder_path(briefing.folder)
+
+    def folder_path(self, folder: str) -> Path:
+        """A document's folder by its name relative to the state dir (Briefing.folder)."""
+        return self.root / folder
+
+    def version_path(self, briefing: Briefing, number: int, kind: VersionKind) -> Path:
+        """A version's text, diff or folder of raw pages (version_name)."""
+        return self.path(briefing) / version_name(number, kind)
+
+    @property
+    def archive_dir(self) -> Path:
+        """STATE/archive: the documents' folders, the HTML pages and the feeds."""
+        return self.root / ARCHIVE
+
+    @property
+    def events_dir(self) -> Path:
+        """STATE/events: one <source>.jsonl per source (log_event)."""
+        return self.root / "events"
+
+    @property
+    def archive_rows(self) -> Path:
+        """The archive pages' cached index of every briefing (archive_html writes it)."""
+        return self.root / ARCHIVE_ROWS
+
+    @property
+    def archive_pending(self) -> Path:
+        """How many cycles began since archive_rows was brought up to date (archive.py)."""
+        return self.root / ARCHIVE_PENDING
 
     @property
     def search_index(self) -> Path:
@@ -656,18 +725,18 @@ class Store:
         # One folder fsync per folder, not per file: nothing here counts until save_meta
         # (after this returns, so after both fsyncs) names the version.
         pages = [
-            (f"{i:02d}.html.gz", gzip.compress(raw, compresslevel=6, mtime=0))
+            (raw_page_name(i), gzip.compress(raw, compresslevel=6, mtime=0))
             for i, raw in enumerate(raw_pages, start=1)
         ]
         if pages:
-            write_many(folder / f"v{number:03d}.raw", pages, self.root, self.mode)
-        texts = [(f"v{number:03d}.txt", text.encode("utf-8"))]
+            write_many(folder / version_name(number, "raw"), pages, self.root, self.mode)
+        texts = [(version_name(number, "txt"), text.encode("utf-8"))]
         if diff is not None:
-            texts.insert(0, (f"v{number:03d}.diff", diff.encode("utf-8")))
+            texts.insert(0, (version_name(number, "diff"), diff.encode("utf-8")))
         write_many(folder, texts, self.root, self.mode)
 
     def read_version(self, briefing: Briefing, number: int) -> str:
-        path = self.path(briefing) / f"v{number:03d}.txt"
+        path = self.version_path(briefing, number, "txt")
         try:
             return path.read_text(encoding="utf-8")
         except OSError as exc:
@@ -681,7 +750,7 @@ class Store:
 
     def raw_page(self, folder: Path, number: int, page: int = 1) -> bytes | None:
         """A raw page of a version as fetched, if it is still there (prune deletes them)."""
-        path = folder / f"v{number:03d}.raw" / f"{page:02d}.html.gz"
+        path = folder / version_name(number, "raw") / raw_page_name(page)
         try:
             return gzip.decompress(path.read_bytes())
         except (OSError, EOFError, zlib.error):
@@ -690,8 +759,8 @@ class Store:
     def set_aside(self, folder: Path, note: str) -> Path:
         """Move a document's folder that cannot be mended to archive/<source>/.quarantine/,
         with a NOTE.txt; every file in it stays as it was."""
-        rel = folder.relative_to(self.root / "archive")
-        aside = self.root / "archive" / rel.parts[0] / QUARANTINE
+        rel = folder.relative_to(self.archive_dir)
+        aside = self.archive_dir / rel.parts[0] / QUARANTINE
         name = "--".join(rel.parts[1:])
         target, n = aside / name, 1
         while os.path.lexists(target):
@@ -706,9 +775,13 @@ class Store:
     def outbox(self) -> Path:
         return self.root / "outbox"
 
+    def outbox_files(self) -> list[Path]:
+        """The queued alerts' files (outbox/<alert-id>.json), by name."""
+        return sorted(self.outbox.glob("*.json"))
+
     def outbox_items(self) -> list[dict[str, Any]]:
         items = []
-        for path in sorted(self.outbox.glob("*.json")):
+        for path in self.outbox_files():
             with contextlib.suppress(StoreCorrupt):
                 items.append(read_json(path))
         return sorted(items, key=lambda a: (a.get("created_at", ""), a.get("alert_id", "")))
@@ -720,7 +793,7 @@ class Store:
         path = self.outbox / f"{_safe_part(alert_id)}.json"
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
-            _fsync_dir(self.outbox)
+            fsync_dir(self.outbox)
 
     def has_alert(self, alert_id: str) -> bool:
         return (self.outbox / f"{_safe_part(alert_id)}.json").exists()
@@ -763,7 +836,7 @@ class Store:
     # The events log: each alerted event as it was worded, one JSON line, per source. The
     # archive's Atom feeds are written from it, so rebuilding them gives the same entries.
     def _events_path(self, source: str) -> Path:
-        return self.root / "events" / f"{_safe_part(source)}.jsonl"
+        return self.events_dir / f"{_safe_part(source)}.jsonl"
 
     def log_event(self, source: str, entry: dict[str, Any], keep: int = 500) -> None:
         """Append an event; past 2 × `keep` lines, the newest `keep` are kept."""
@@ -772,14 +845,14 @@ class Store:
         if len(lines) > 2 * keep:
             self.write_file(path, "".join(lines[-keep:]).encode("utf-8"))
 
+    def logged_sources(self) -> list[str]:
+        """The sources with an events log, by name."""
+        return sorted(p.stem for p in self.events_dir.glob("*.jsonl"))
+
     def logged_events(self, source: str | None = None) -> dict[str, list[dict[str, Any]]]:
         """The events log of each source (or of one), oldest first. A line that cannot be
         read (torn by a crash mid-append) is skipped."""
-        paths = (
-            [self._events_path(source)]
-            if source
-            else sorted((self.root / "events").glob("*.jsonl"))
-        )
+        paths = [self._events_path(source)] if source else sorted(self.events_dir.glob("*.jsonl"))
         out: dict[str, list[dict[str, Any]]] = {}
         for path in paths:
             try:
@@ -833,7 +906,7 @@ class Store:
         path = self.outbox / "dead" / f"{_safe_part(alert_id)}.json"
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
-            _fsync_dir(path.parent)
+            fsync_dir(path.parent)
 
 
 # A damaged meta.json is still json.dumps(indent=2) output: each top-level field on a line of

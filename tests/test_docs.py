@@ -197,3 +197,23 @@ def test_the_readme_kinds_table_is_the_code_s() -> None:
     for kind in ALERT_KINDS:
         k = EventKind(kind)
         assert rows[kind] == (alerts.LABELS[k], alerts.NOTIFY_TYPES[k]), kind
+
+
+def _how_it_works_modules() -> list[str]:
+    """The modules the README's "How it works" lists, one list item each, in its order."""
+    section = _section(README, "## How it works", "\n## ")
+    return re.findall(r"^- `(monitor/[\w/]+\.py)` — \S", section, re.M)
+
+
+def test_how_it_works_names_every_module_once_and_only_modules_that_exist() -> None:
+    on_disk = {
+        p.relative_to(ROOT).as_posix()
+        for folder in ("monitor", "monitor/profiles")
+        for p in (ROOT / folder).glob("*.py")
+    }
+    listed = _how_it_works_modules()
+    section = _section(README, "## How it works", "\n## ")
+    named = set(re.findall(r"`(monitor/[\w/]+\.py)", section))
+    assert sorted(on_disk - set(listed)) == [], "give these modules their line in How it works"
+    assert sorted(named - on_disk) == [], "How it works names modules that do not exist"
+    assert len(listed) == len(set(listed)), "a module has two lines in How it works"

@@ -16,7 +16,7 @@ from monitor.extract import (
     build_transcript,
     extract_page,
     is_soft_404,
-    pager_links,
+    read_page,
 )
 from monitor.profiles import profile_for
 from monitor.speakers import assign, label_of
@@ -134,12 +134,12 @@ def test_line_break_inside_a_paragraph_keeps_both_halves() -> None:
 
 
 def test_pager_on_first_page_lists_pages_2_to_12_in_order() -> None:
-    links = pager_links(nia(1), NIA_FIRST, NIA_FIRST, SCIO)
+    links = list(read_page(nia(1), NIA_FIRST, NIA_FIRST, SCIO).links)
     assert links == [nia_url(n) for n in range(2, 13)]
 
 
 def test_pager_on_a_middle_page_lists_the_other_pages_once() -> None:
-    links = pager_links(nia(7), nia_url(7), NIA_FIRST, SCIO)
+    links = list(read_page(nia(7), nia_url(7), NIA_FIRST, SCIO).links)
     assert sorted(links) == sorted(nia_url(n) for n in range(2, 13) if n != 7)
     assert len(links) == len(set(links))
 
@@ -147,7 +147,7 @@ def test_pager_on_a_middle_page_lists_the_other_pages_once() -> None:
 def test_pager_on_old_htm_briefing() -> None:
     path = SITE / "pressroom/2023-11/14/content_116851207.htm"
     first = "http://127.0.0.1/pressroom/2023-11/14/content_116851207.htm"
-    links = pager_links(path.read_text("utf-8"), first, first, SCIO)
+    links = list(read_page(path.read_text("utf-8"), first, first, SCIO).links)
     assert links == [
         f"http://127.0.0.1/pressroom/2023-11/14/content_116851207_{n}.htm" for n in range(2, 9)
     ]
@@ -164,7 +164,7 @@ def test_pager_never_returns_another_briefings_pages() -> None:
         '<a href="javascript:go(4)">4</a><a href="#comment">c</a>'
     )
     html = nia(1).replace('<div id="autopage"><center>', '<div id="autopage"><center>' + traps)
-    links = pager_links(html, NIA_FIRST, NIA_FIRST, SCIO)
+    links = list(read_page(html, NIA_FIRST, NIA_FIRST, SCIO).links)
     assert links[0] == nia_url(3)
     assert sorted(links) == sorted(nia_url(n) for n in range(2, 13))
 

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from monitor import config as config_mod
 from monitor.discover import find_briefings, next_index_pages
-from monitor.extract import ExtractError, PageText, extract_page, is_soft_404, pager_links
+from monitor.extract import ExtractError, PageText, extract_page, is_soft_404, read_page
 from monitor.profiles import profile_for
 
 SCIO = profile_for("scio")
@@ -169,7 +169,7 @@ def html_trees(draw: st.DrawFn, depth: int = 0) -> str:
 def test_random_html_gives_a_page_or_an_extract_error(html: str) -> None:
     extract(html)
     is_soft_404(html, URL, SCIO)
-    tolerating_bad_urls(lambda: pager_links(html, URL, URL, SCIO))
+    tolerating_bad_urls(lambda: read_page(html, URL, URL, SCIO))
     tolerating_bad_urls(lambda: next_index_pages(html, INDEX_URL, SCIO))
 
     def listings() -> None:
@@ -208,7 +208,7 @@ def byte_mutations(draw: st.DrawFn) -> str:
 @given(html=byte_mutations())
 def test_mutated_seed_pages_give_a_page_or_an_extract_error(html: str) -> None:
     extract(html)
-    tolerating_bad_urls(lambda: pager_links(html, URL, URL, SCIO))
+    tolerating_bad_urls(lambda: read_page(html, URL, URL, SCIO))
     tolerating_bad_urls(lambda: find_briefings(html, INDEX_URL, SCIO))
     tolerating_bad_urls(lambda: next_index_pages(html, INDEX_URL, SCIO))
 
@@ -264,7 +264,7 @@ def test_malformed_link_is_skipped_not_a_crash(href: str) -> None:
     next_index_pages(index.replace("<center>", f'<center><a href="{href}">2</a>'), URL, SCIO)
     page = page_text(PAGES[0]).replace("<center>", f'<center><a href="{href}">2</a>', 1)
     first = "http://127.0.0.1:8000/" + PAGES[0].relative_to(SEEDS / "site").as_posix()
-    assert len(pager_links(page, first, first, SCIO)) == 7  # the other 7 pages, as before
+    assert len(read_page(page, first, first, SCIO).links) == 7  # the other 7 pages, as before
 
 
 @pytest.mark.parametrize("block", ["#footer", "#top_nav"])
@@ -433,7 +433,7 @@ def test_a_config_that_loads_is_usable(config_dir: Path, document: str) -> None:
         next_index_pages(index, source.index_url, profile)
         with contextlib.suppress(ExtractError):
             extract_page(page_text(PAGES[0]), URL, profile)
-        pager_links(page_text(PAGES[0]), URL, URL, profile)
+        read_page(page_text(PAGES[0]), URL, URL, profile)
 
 
 GENERIC = """[[source]]

@@ -20,8 +20,10 @@ from monitor.store import (
     StoreCorrupt,
     StoreLocked,
     atomic_write,
+    raw_page_name,
     read_json,
     slug,
+    version_name,
     write_json,
 )
 
@@ -474,3 +476,44 @@ def test_damaged_outbox_item_is_skipped(tmp_path: Path) -> None:
     store.put_alert(_alert("good", "2024-09-11T10:00:00"))
     (store.outbox / "bad.json").write_text("{", encoding="utf-8")
     assert [a["alert_id"] for a in store.outbox_items()] == ["good"]
+
+
+def test_version_path_names_the_files_write_version_made(tmp_path: Path) -> None:
+    """Code that reads a version (retention, the archive pages, verify) asks the store
+    where its text, diff and raw pages are: the names are the ones on disk."""
+    store = Store(tmp_path / "state")
+    b = _briefing(store)
+    store.write_version(b, 12, "--- page 1 ---\n\nHost:\n", [b"<p>1</p>", b"<p>2</p>"], "-a")
+    assert store.version_path(b, 12, "txt") == store.path(b) / "v012.txt"
+    assert store.version_path(b, 12, "txt").read_text(encoding="utf-8").startswith("--- page")
+    assert store.version_path(b, 12, "diff").read_text(encoding="utf-8") == "-a"
+    raw = store.version_path(b, 12, "raw")
+    assert sorted(p.name for p in raw.iterdir()) == [raw_page_name(1), raw_page_name(2)]
+    assert store.raw_page(store.path(b), 12, 2) == b"<p>2</p>"
+    assert version_name(12, "diff") == "v012.diff"
+    assert version_name(1000, "txt") == "v1000.txt"  # past 999 the number just grows
+
+
+def test_only_the_store_builds_version_file_names() -> None:
+    """The state dir's layout has one owner: no other module spells out `vNNN` itself."""
+    spelled = [
+        p.relative_to(ROOT).as_posix()
+        for p in sorted((ROOT / "monitor").rglob("*.py"))
+        if ":03d}" in p.read_text(encoding="utf-8")
+    ]
+    assert spelled == ["monitor/store.py"]
+
+
+def test_other_modules_find_state_files_through_the_store(tmp_path: Path) -> None:
+    """The names other modules ask for are the ones the store's docstring shows."""
+    store = Store(tmp_path / "state")
+    store.save_source_state("scio", {"baselined": True})
+    store.log_event("mfa_en", {"kind": "new"})
+    store.write_file(store.root / ".tmp-left.json", b"{}")  # as a crash leaves one
+    assert store.checked_sources() == ["scio"]
+    assert store.logged_sources() == ["mfa_en"]
+    assert store.archive_dir == store.root / "archive"
+    assert store.archive_rows.parent == store.root
+    assert store.temp_files() == [store.root / ".tmp-left.json"]
+    assert store.clean_temp_files() == [store.root / ".tmp-left.json"]
+    assert store.temp_files() == []
