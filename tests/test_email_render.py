@@ -3,6 +3,10 @@ seeds/after check (the NIA figure edit 30% -> 25% on page 7, a dropped Q&A) are 
 headless Chromium at 420x800, light and dark; a small script measures the page; the change is
 in the first screen, in colour, and every link opens.
 
+The same check also posts to a Slack webhook (a local stand-in for hooks.slack.com): the
+payload Apprise's Slack plugin sends is rendered by Slack's mrkdwn rules into a page laid out
+like Slack's client, and measured in Chromium.
+
 `EMAIL_RENDER_DOCS=1 pytest tests/test_email_render.py` also rewrites the README screenshots
 docs/email-edit.png and docs/slack-edit.png."""
 
@@ -23,11 +27,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from apprise.plugins.slack import NotifySlack
 from conftest import SEEDS, Monitor, Receiver
 from faultserver import SiteServer
 from test_alerts import Mailbox, channel, make_monitor
@@ -116,6 +122,7 @@ class Captured:
 
     mails: dict[str, Sent]  # "edit" / "qa" -> the email of the figure edit, the dropped Q&A
     chat: dict[str, str]  # "edit" / "qa" -> the Mattermost payload's text
+    slack: dict[str, dict]  # "edit" / "qa" -> the JSON Apprise posted to the Slack webhook
     site: SiteServer
     state: Path
     kinds: dict[str, Sent] = field(default_factory=dict)  # KINDS -> its email (`url` only)
@@ -132,7 +139,38 @@ def _part(mail: EmailMessage, kind: str) -> str:
     return body.get_content()
 
 
-def _serve(server: SiteServer | Receiver) -> None:
+class _SlackAnswer(BaseHTTPRequestHandler):
+    server: SlackHook
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.server.received.append(json.loads(body))
+        # Slack's incoming webhook answers 200 with the body "ok", and Apprise counts anything
+        # else as a failure (which the outbox would retry in the middle of later checks).
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+class SlackHook(ThreadingHTTPServer):
+    """A stand-in for hooks.slack.com on 127.0.0.1: `received` holds each JSON payload."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _SlackAnswer)
+        self.received: list[dict] = []
+
+
+# Apprise's documented example tokens; the user part is the name the message is sent under.
+SLACK_URL = "slack://briefing-monitor@T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#press"
+
+
+def _serve(server: SiteServer | Receiver | SlackHook) -> None:
     threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     ).start()
@@ -298,15 +336,23 @@ def _press_room(tmp: Path, variant: str) -> Iterator[Captured]:
     shutil.copytree(SEEDS / "site", site_dir)
     archive = tmp / "state" / "archive"
     archive.mkdir(parents=True)
-    receiver, site, archive_srv = Receiver(), SiteServer(site_dir), SiteServer(archive)
-    for server in (receiver, site, archive_srv):
+    receiver, slack, site = Receiver(), SlackHook(), SiteServer(site_dir)
+    archive_srv = SiteServer(archive)
+    servers = (receiver, slack, site, archive_srv)
+    for server in servers:
         _serve(server)
     box = Mailbox().start()
     port = receiver.server_address[1]
     channels = channel("email", box.url) + channel("chat", f"mmost://127.0.0.1:{port}/t")
+    channels += channel("slack", SLACK_URL)
     if variant == "url":  # and one digest per check, to the same mailbox
         channels += channel("digest", box.url, "digest = true")
         channels += f'\n[archive]\nbase_url = "{archive_srv.url("/")}"\n'
+    patch = pytest.MonkeyPatch()
+    # The plugin posts to a fixed host; every check of this press room goes to the stand-in.
+    patch.setattr(
+        NotifySlack, "webhook_url", f"http://127.0.0.1:{slack.server_address[1]}/services"
+    )
     try:
         m = make_monitor(tmp, site, site_dir, receiver, channels)
         m.check()
@@ -318,11 +364,13 @@ def _press_room(tmp: Path, variant: str) -> Iterator[Captured]:
         sent = _by_event(m, after)
         mails = _pick({s.mail["Subject"]: s for s in sent})
         chat = _pick({p["text"].splitlines()[0]: p["text"] for p in receiver.received})
+        posts = _pick({slack_unescape(p["attachments"][0]["title"]): p for p in slack.received})
         kinds = _every_kind(m, box, after) if variant == "url" else {}
-        yield Captured(mails, chat, site, m.store.root.resolve(), kinds, sent)
+        yield Captured(mails, chat, posts, site, m.store.root.resolve(), kinds, sent)
     finally:
+        patch.undo()
         box.stop()
-        for server in (receiver, site, archive_srv):
+        for server in servers:
             server.shutdown()
             server.server_close()
 
@@ -378,14 +426,16 @@ def measure(doc: str, tmp: Path, dark: bool = False) -> dict:
     return measure_all({"measure": (doc, [])}, tmp, dark)["measure"]
 
 
-def measure_all(docs: dict[str, tuple[str, list[str]]], tmp: Path, dark: bool) -> dict:
+def measure_all(
+    docs: dict[str, tuple[str, list[str]]], tmp: Path, dark: bool, measuring: str = MEASURE
+) -> dict:
     """Render several emails at once (one Chromium, one 420x800 frame each, one under the
-    other) and return what the injected script measured in each, by name. A doc comes with
-    the strings whose place on its screen is measured."""
+    other) and return what the injected script (`measuring`) measured in each, by name. A
+    doc comes with the strings whose place on its screen is measured."""
     frames, outs = [], []
     for n, (doc, needles) in enumerate(docs.values()):
         assert "<script" not in doc.lower()  # the monitor's email carries none
-        script = MEASURE.replace("__OUT__", f"out{n}").replace("__NEEDLES__", json.dumps(needles))
+        script = measuring.replace("__OUT__", f"out{n}").replace("__NEEDLES__", json.dumps(needles))
         doc = doc.replace("</body>", script + "</body>")
         frames.append(
             f'<iframe srcdoc="{html.escape(doc, quote=True)}" width="{WIDTH}" '
@@ -710,6 +760,204 @@ def crop_png(src: Path, dst: Path, width: int, keep: int) -> None:
     dst.write_bytes(png + chunk(b"IEND", b""))
 
 
+# -- the Slack message as Slack's client shows it ------------------------------------------
+# What the webhook got is rendered here by Slack's own rules (docs.slack.dev, "Formatting
+# text for app surfaces"): `*bold*`, `_italic_`, `~strike~`, `code`, `>` quotes (`>>>` quotes
+# the rest), `<url|text>` links, and only &amp; &lt; &gt; decoded. Everything else is payload
+# text and is escaped, so no payload can become markup on the page.
+
+_SLACK_ENTITY = {"&amp;": "&", "&lt;": "<", "&gt;": ">"}
+_SLACK_TOKEN = re.compile(r"<([^<>\n]*)>|`([^`\n]+)`")
+_LINKABLE = ("http://", "https://", "mailto:")
+_EMPHASIS = (("*", "b"), ("_", "i"), ("~", "del"))
+
+
+def slack_unescape(text: str) -> str:
+    """Slack's text with its three entities decoded, in one pass (`&amp;lt;` stays `&lt;`)."""
+    return re.sub(r"&(?:amp|lt|gt);", lambda m: _SLACK_ENTITY[m[0]], text)
+
+
+def _slack_plain(text: str) -> str:
+    """Text between links and code: escaped, then emphasis. The markers survive escaping,
+    and each pair must open before a non-space and close after one, off word characters."""
+    out = html.escape(slack_unescape(text), quote=False)
+    for mark, tag in _EMPHASIS:
+        m = re.escape(mark)
+        pair = rf"(?<![\w{m}]){m}(?=\S)([^{m}\n]*?\S){m}(?![\w{m}])"
+        out = re.sub(pair, rf"<{tag}>\1</{tag}>", out)
+    return out
+
+
+def _slack_line(line: str) -> str:
+    out, at = [], 0
+    for token in _SLACK_TOKEN.finditer(line):
+        out.append(_slack_plain(line[at : token.start()]))
+        at = token.end()
+        if token[2] is not None:  # code: shown as it is, never formatted
+            out.append(f"<code>{html.escape(slack_unescape(token[2]), quote=False)}</code>")
+            continue
+        target, _, label = token[1].partition("|")
+        target, shown = slack_unescape(target), html.escape(slack_unescape(label or target))
+        if target.startswith(_LINKABLE):
+            out.append(f'<a href="{html.escape(target, quote=True)}">{shown}</a>')
+        else:  # a mention (<@U1>, <!here>, <#C1>) or nothing Slack links: its words only
+            out.append(f'<span class="mention">{shown}</span>')
+    out.append(_slack_plain(line[at:]))
+    return "".join(out)
+
+
+def render_mrkdwn(text: str) -> str:
+    """A Slack mrkdwn message as HTML: runs of quoted lines in a <blockquote>, others in a
+    <div>, one line per <br>."""
+    runs: list[tuple[bool, list[str]]] = []
+    rest_quoted = False
+    for line in text.split("\n"):
+        quoted = rest_quoted
+        for opener in (">>>", "&gt;&gt;&gt;"):
+            if not quoted and line.startswith(opener):
+                line, quoted = line.removeprefix(opener).removeprefix(" "), True
+                rest_quoted = True  # Slack's ">>>" quotes to the end of the message
+        for opener in (">", "&gt;"):
+            if not quoted and line.startswith(opener):
+                line, quoted = line.removeprefix(opener).removeprefix(" "), True
+        if not runs or runs[-1][0] is not quoted:
+            runs.append((quoted, []))
+        runs[-1][1].append(_slack_line(line))
+    return "".join(
+        f"<{'blockquote' if q else 'div'}>{'<br>'.join(lines)}</{'blockquote' if q else 'div'}>"
+        for q, lines in runs
+    )
+
+
+SLACK_CSS = """
+body { margin: 0; background: #fff; color: #1d1c1d; font: 14px/1.46 'DejaVu Sans', sans-serif; }
+.message { display: flex; gap: 8px; padding: 10px 14px 12px 12px; }
+.avatar { flex: none; width: 36px; height: 36px; border-radius: 6px; background: #1f6f5c;
+  color: #fff; font-weight: 700; font-size: 17px; line-height: 36px; text-align: center; }
+.content { flex: 1; min-width: 0; overflow-wrap: anywhere; }
+.sender b { font-weight: 800; }
+.app { font-size: 10px; font-weight: 700; color: #616061; background: #e8e8e8;
+  border-radius: 2px; padding: 1px 3px; vertical-align: 1px; }
+.time, .footer { color: #616061; font-size: 12px; }
+.attachment { display: flex; margin-top: 4px; }
+.bar { flex: none; width: 4px; border-radius: 8px; }
+.body { min-width: 0; padding-left: 12px; }
+.title { font-weight: 700; margin-bottom: 2px; }
+blockquote { margin: 4px 0; padding-left: 12px; border-left: 4px solid #dddddd; }
+del { text-decoration: line-through; }
+b { font-weight: 700; }
+a { color: #1264a3; text-decoration: none; }
+code { font: 12px 'DejaVu Sans Mono', monospace; color: #e01e5a; background: #f6f6f6;
+  border: 1px solid #dddddd; border-radius: 3px; padding: 0 2px; }
+.footer { margin-top: 6px; }
+"""
+
+
+def slack_page(payload: dict) -> str:
+    """A webhook post with one (legacy) attachment, as Slack's client lays it out: avatar and
+    sender line, then the attachment's colour bar, plain title, mrkdwn text and footer. The
+    page loads nothing: the payload's icon URLs are not fetched (an initial stands in)."""
+    (att,) = payload["attachments"]
+    sender = payload.get("username") or att.get("footer") or "incoming-webhook"
+    when = datetime.fromtimestamp(float(att.get("ts", 0)), UTC)
+    colour = att.get("color", "")
+    bar = colour if re.fullmatch(r"#[0-9A-Fa-f]{6}", colour) else "#dddddd"
+    text = render_mrkdwn(att["text"]) if payload.get("mrkdwn") else html.escape(att["text"])
+    footer = html.escape(slack_unescape(att.get("footer", "")))
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
+        f"<style>{SLACK_CSS}</style></head><body>"
+        f'<div class="message"><div class="avatar">{html.escape(sender[:1].upper())}</div>'
+        f'<div class="content"><div class="sender"><b>{html.escape(sender)}</b> '
+        f'<span class="app">APP</span> <span class="time">{when:%H:%M} UTC</span></div>'
+        f'<div class="attachment"><div class="bar" style="background:{bar}"></div>'
+        f'<div class="body"><div class="title">{html.escape(slack_unescape(att["title"]))}'
+        f'</div><div class="text">{text}</div>'
+        f'<div class="footer">{footer} · {when:%b %d}</div></div></div></div></div>'
+        "</body></html>"
+    )
+
+
+# Injected into the test's copy of the chat page: what each formatted run of the message
+# text looks like once laid out, with the links' targets.
+SLACK_MEASURE = """<script>
+(function () {
+  function look(el) {
+    var s = getComputedStyle(el), r = el.getBoundingClientRect();
+    return {tag: el.tagName.toLowerCase(), text: el.textContent, href: el.getAttribute("href"),
+            weight: s.fontWeight, line: s.textDecorationLine, italic: s.fontStyle,
+            color: s.color, border: s.borderLeftColor, top: r.top, bottom: r.bottom};
+  }
+  function all(sel) { return [].map.call(document.querySelectorAll(sel), look); }
+  parent.document.getElementById("__OUT__").textContent = JSON.stringify({
+    width: window.innerWidth, scrollWidth: document.documentElement.scrollWidth,
+    body: getComputedStyle(document.body).color,
+    sender: document.querySelector(".sender").innerText,
+    title: document.querySelector(".title").innerText,
+    text: document.querySelector(".text").innerText,
+    marks: all(".text b, .text i, .text del, .text code, .text a"),
+    quotes: all(".text blockquote")
+  });
+})();
+</script>"""
+
+
+def test_the_mrkdwn_renderer_converts_slack_s_markup_and_escapes_everything_else() -> None:
+    got = render_mrkdwn(
+        "_page 7_ fell by ~30%~ *25%* in *2_024* a*b*c\n"
+        "> <https://x.example/a?b=1&amp;c=2|Open &lt;page&gt;> `*raw* <b>`\n"
+        "&lt;script&gt;alert(1)&lt;/script&gt; &amp;lt; <javascript:alert(1)|click> "
+        '<@U123|ann> <img src=x onerror="alert(1)">\n'
+        ">>> first\nsecond"
+    )
+    assert got.startswith("<div><i>page 7</i> fell by <del>30%</del> <b>25%</b> in <b>2_024</b>")
+    assert "a*b*c" in got  # inside a word: not emphasis
+    assert '<blockquote><a href="https://x.example/a?b=1&amp;c=2">Open &lt;page&gt;</a>' in got
+    assert "<code>*raw* &lt;b&gt;</code>" in got  # code is not formatted
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp;lt;" in got
+    assert "javascript:" not in got.replace('<span class="mention">click</span>', "")
+    assert '<span class="mention">ann</span>' in got
+    assert "<img" not in got and 'onerror="' not in got
+    assert got.endswith("<blockquote>first<br>second</blockquote>")
+    tags = re.findall(r"</?([a-z]+)", got)
+    assert set(tags) <= {"div", "blockquote", "br", "b", "i", "del", "a", "code", "span"}
+
+
+@pytest.fixture(scope="module")
+def slack_edit(url_room: Captured, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The Slack payload of the NIA figure edit, rendered and measured in Chromium at 420 px."""
+    page = slack_page(url_room.slack["edit"])
+    tmp = tmp_path_factory.mktemp("slack")
+    return measure_all({"edit": (page, [])}, tmp, False, SLACK_MEASURE)["edit"]
+
+
+@NEEDS_CHROMIUM
+def test_the_slack_message_strikes_the_old_figure_bolds_the_new_and_links_both_pages(
+    slack_edit: dict, url_room: Captured
+) -> None:
+    got = slack_edit
+    assert got["scrollWidth"] <= WIDTH, "the message scrolls sideways at 420 px"
+    assert got["sender"].startswith("briefing-monitor APP")
+    assert got["title"].startswith("[scio] Edited: SCIO briefing on promoting high-quality")
+    assert "fell by 30% 25% compared with last year" in got["text"]
+    struck = [m for m in got["marks"] if "line-through" in m["line"]]
+    bold = [m for m in got["marks"] if int(m["weight"]) >= 700]
+    assert [m["text"] for m in struck] == ["30%"]
+    assert "25%" in [m["text"] for m in bold] and "30%" not in [m["text"] for m in bold]
+    (quote,) = got["quotes"]  # the changed sentence, behind Slack's grey quote bar
+    assert "fell by 30% 25%" in quote["text"] and distance(quote["border"], "rgb(255,255,255)") > 60
+    assert next(m for m in got["marks"] if m["tag"] == "i")["text"] == "page 7, Liu Haitao"
+    links = [m for m in got["marks"] if m["tag"] == "a"]
+    email = [html.unescape(h) for h in re.findall(r'href="([^"]+)"', url_room.emails["edit"])]
+    assert [a["href"] for a in links] == email  # the same two pages as the email's links
+    transcript, archive = (a["href"] for a in links)
+    assert transcript.endswith("_7.html") and archive.endswith("#edit-v2"), links
+    assert links[0]["text"] == "Open page 7 of the transcript"
+    for a in links:
+        _opens(a["href"], url_room.state)
+        assert distance(a["color"], got["body"]) > 100  # link blue, not body text
+
+
 @NEEDS_CHROMIUM
 @pytest.mark.skipif(not os.environ.get("EMAIL_RENDER_DOCS"), reason="set EMAIL_RENDER_DOCS=1")
 def test_write_the_readme_screenshots(captured: Captured, tmp_path: Path) -> None:
@@ -718,12 +966,6 @@ def test_write_the_readme_screenshots(captured: Captured, tmp_path: Path) -> Non
     docs = ROOT / "docs"
     docs.mkdir(exist_ok=True)
     _screenshot(captured.emails["edit"], docs / "email-edit.png", tmp_path, 560)
-    chat = (
-        '<!DOCTYPE html><html><head><meta charset="utf-8"></head>'
-        '<body style="margin:0;background:#fff"><pre style="margin:12px 14px;white-space:'
-        "pre-wrap;overflow-wrap:anywhere;font:14px/1.45 'DejaVu Sans Mono',monospace;"
-        f'color:#1d1c1d">{html.escape(captured.chat["edit"])}</pre></body></html>'
-    )
-    _screenshot(chat, docs / "slack-edit.png", tmp_path, 560)
+    _screenshot(slack_page(captured.slack["edit"]), docs / "slack-edit.png", tmp_path, 470)
     for png in ("email-edit.png", "slack-edit.png"):
         assert (docs / png).stat().st_size < 150_000
