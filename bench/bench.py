@@ -236,6 +236,11 @@ def main() -> None:
         help="above N briefings, write the baseline's state directly (and skip urlwatch)",
     )
     ap.add_argument("--json", metavar="FILE", help="write every figure here (bench/capacity.py)")
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="after the steady phase, where its CPU goes per page (bench/steady_profile.py)",
+    )
     args = ap.parse_args()
     if args.quick:
         args.briefings, args.rounds = 100, 2
@@ -324,6 +329,9 @@ def run(args: argparse.Namespace, base: str, port: int, work: Path) -> dict[str,
         cost.requests = stats(base)["requests"] - s0
         lag = json.loads(lag_file.read_text())
         cost.lag_ms, cost.lag_over = lag["worst_ms"], lag["over_100ms"]
+        # The child's own high-water mark: wait4's ru_maxrss carries this (big) process's
+        # across the child's exec on Linux, which at N = 10,000 read 410 MB for a 100 MB check.
+        cost.rss_mb = lag.get("peak_rss_mb") or cost.rss_mb
         cost.lag_cpu_ms, cost.blockers = lag["worst_cpu_ms"], lag["blockers"]
         return cost
 
@@ -349,6 +357,12 @@ def run(args: argparse.Namespace, base: str, port: int, work: Path) -> dict[str,
     results["disk_after_baseline"] = disk_use(work / "state")
     rows["idle"] = phase("idle", rounds, "default.toml")
     rows["steady"] = phase("steady", rounds)
+    if args.profile:
+        import steady_profile
+
+        prof = steady_profile.profile(work / "always.toml", work / "urls.txt", len(pages), work)
+        steady_profile.print_table(prof)
+        results["steady_profile"] = steady_profile.table(prof)
     edits: list[int] = []
 
     def edit(r: int) -> None:

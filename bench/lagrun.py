@@ -104,6 +104,16 @@ async def _watched(main: Coroutine[Any, Any, T]) -> T:
         stop.set()
 
 
+def _peak_rss_mb() -> float:
+    """This process's own peak RSS (VmHWM). Not wait4's ru_maxrss: Linux carries the memory
+    high-water mark of the process that forked across exec, so a child started by a big
+    bench process would report the bench's size, not its own."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def _report(out: Path) -> None:
     ordered = sorted(lags)
     worst, worst_cpu = ordered[-1] if ordered else (0.0, 0.0)
@@ -117,6 +127,7 @@ def _report(out: Path) -> None:
                 "over_100ms": sum(1 for late, _cpu in ordered if late > LATE),
                 "samples": len(ordered),
                 "blockers": {k: WATCH * 1000 * v for k, v in blockers.most_common(8)},
+                "peak_rss_mb": _peak_rss_mb(),
             }
         )
     )

@@ -8,12 +8,8 @@ import logging
 from collections.abc import Sequence, Set
 from datetime import datetime
 
-from .archive_html import (
-    changed_briefings,
-    forget_rows,
-    pending_cycles,
-    render_archive,
-)
+from .archive_html import changed_briefings, render_archive
+from .archive_rows import forget_rows, pending_cycles
 from .gitmirror import MirrorError, commit_cycle, cycle_message
 from .model import CycleReport
 from .retention import prune

@@ -1,5 +1,7 @@
-"""The static HTML history: STATE/archive/index.html, one page per source and one per
-briefing (metadata, version timeline, each version's text, each edit as an inline word diff).
+"""The static HTML history under STATE/archive: one page per briefing (metadata, version
+timeline, each version's text, each edit as an inline word diff), and the render that writes
+the archive after a cycle: the pages of the briefings it changed, the index pages
+(archive_index) from the cached rows (archive_rows), then the Atom feeds (feeds).
 
 Plain files that open from file://: relative links only, inline CSS, system fonts, no
 JavaScript, no network. Every word taken from a page is escaped. Regenerated after each
@@ -8,40 +10,38 @@ cycle; only the briefing pages named in `changed` are rebuilt, the index pages a
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import json
 import logging
 import os
-import re
 from collections.abc import Iterable, Sequence, Set
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from . import alerts
+from .archive_index import PAGE, SOURCE_NAME, index_page, source_page, state_sources
+from .archive_rows import (
+    Row,
+    Rows,
+    filed_in,
+    forget_rows,
+    load_rows,
+    read_all,
+    read_changed,
+    save_rows,
+)
 from .diff import diff_transcripts
 from .feeds import FEED, write_feeds
 from .fingerprint import from_text
 from .html_page import document, e, external_link, href, stamp
 from .model import REPROCESSED, Briefing, CycleReport, EventKind, Paragraph, Version
 from .pair_page import Pairs, pair_section
-from .store import ARCHIVE, Store, StoreCorrupt, version_name
+from .store import Store, StoreCorrupt, version_name
 from .worddiff import Block, align, hunks
 
 log = logging.getLogger(__name__)
 
-PAGE = "index.html"
-RECENT = timedelta(days=7)  # a briefing found after the baseline is "new" this long
-LATEST = 30  # entries in "Latest changes"
 CONTEXT = 1  # unchanged paragraphs shown either side of an edit
-_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")  # a source name, as the config allows it
-# What the index pages show of each briefing is kept between checks in Store.archive_rows (a
-# cache: deleted, it is read again from every meta.json), with how many cycles began since it
-# was last brought up to date in Store.archive_pending (archive.begin_cycle): more than one
-# means one ended early, so all is read again.
-_ROWS_SCHEMA = 1
 
 # -- one briefing ---------------------------------------------------------------------------
 
@@ -241,210 +241,7 @@ def diff_document(store: Store, b: Briefing, a: int, c: int) -> str:
     return document(f"{b.title}: version {a} → {c}", body + edit_section(old, new, a, c))
 
 
-# -- index pages ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """What the index pages and the feeds show of one briefing. Read once from its
-    meta.json and kept in STATE/archive-rows.json (Store.archive_rows), so a check that
-    changed nothing writes the index pages without reading a meta.json."""
-
-    source: str
-    briefing_id: str
-    folder: str
-    rel: tuple[str, ...] | None  # the folder relative to STATE/archive; None: outside it
-    title: str
-    url: str
-    date: str | None
-    first_seen: str
-    baseline: bool
-    status: str
-    gone: str  # when a removed briefing was last found gone
-    versions: tuple[tuple[int, str], ...]  # (number, fetched_at) of each version
-    documents: tuple[str, ...]  # "source/id" of each document filed in its folder
-
-    @classmethod
-    def of(cls, store: Store, b: Briefing, docs: Iterable[Briefing]) -> Row:
-        return cls(
-            b.source,
-            b.briefing_id,
-            b.folder,
-            _rel(store, b),
-            b.title,
-            b.url,
-            b.date,
-            b.first_seen,
-            b.baseline,
-            b.status,
-            b.last_checked or b.last_seen,
-            tuple((v.number, v.fetched_at) for v in b.versions),
-            tuple(f"{d.source}/{d.briefing_id}" for d in docs),
-        )
-
-    @classmethod
-    def from_json(cls, data: list[Any]) -> Row:
-        names = [f.name for f in dataclasses.fields(cls)]
-        values = dict(zip(names, data, strict=True))
-        rel, versions = values["rel"], values["versions"]
-        values["rel"] = None if rel is None else tuple(rel)
-        values["versions"] = tuple((int(n), str(at)) for n, at in versions)
-        values["documents"] = tuple(values["documents"])
-        return cls(**values)
-
-
-def _rel(store: Store, b: Briefing) -> tuple[str, ...] | None:
-    """The briefing folder relative to STATE/archive, or None if it points elsewhere."""
-    base = store.archive_dir.resolve()
-    try:
-        rel = store.path(b).resolve().relative_to(base)
-    except ValueError:
-        return None
-    return rel.parts if len(rel.parts) == 2 else None
-
-
-def _badges(r: Row, now: datetime) -> str:
-    out = []
-    if not r.baseline and _age(r.first_seen, now) <= RECENT:
-        out.append('<span class="badge new">new</span>')
-    edits = len(r.versions) - 1
-    if edits > 0:
-        out.append(f'<span class="badge edited">edited{f" ×{edits}" if edits > 1 else ""}</span>')
-    if r.status == "removed":
-        out.append('<span class="badge removed">removed</span>')
-    return "".join(out)
-
-
-def _age(iso: str, now: datetime) -> timedelta:
-    try:
-        t = datetime.fromisoformat(iso)
-    except ValueError:
-        return timedelta.max
-    return now - (t if t.tzinfo else t.replace(tzinfo=UTC))
-
-
-def _events(r: Row) -> list[tuple[str, str, str, str]]:
-    """(time, kind, what, anchor) for each thing that happened to a briefing after the
-    baseline: found, edited (each version after the first), removed."""
-    out = []
-    if not r.baseline:
-        out.append((r.first_seen, "new", "found", ""))
-    out += [(at, "edited", f"version {n}", f"#edit-v{n}") for n, at in r.versions[1:]]
-    if r.status == "removed":
-        out.append((r.gone, "removed", "gone from the site", ""))
-    return out
-
-
-def _table(rows: Sequence[tuple[Row, str]], now: datetime) -> str:
-    if not rows:
-        return "<p>No briefings yet.</p>"
-    out = [
-        '<div class="scroll"><table><thead><tr><th>Date</th><th>Briefing</th>'
-        '<th class="num">Ver.</th><th class="hide">Last change</th></tr></thead><tbody>'
-    ]
-    for r, link in rows:
-        last = r.versions[-1][1] if len(r.versions) > 1 else ""
-        out.append(
-            f'<tr><td class="date">{e(r.date or "-")}</td><td>'
-            f"{_badges(r, now)}"
-            f'<a href="{link}">{e(r.title or r.url)}</a> <small>{e(r.source)}/'
-            f'{e(r.briefing_id)}</small></td><td class="num">{len(r.versions)}</td>'
-            f'<td class="hide date">{e(stamp(last)) if last else "-"}</td></tr>'
-        )
-    return "\n".join(out) + "</tbody></table></div>"
-
-
-def _latest(rows: Sequence[tuple[Row, str]]) -> str:
-    events = [
-        (when, kind, what, r, link + anchor)
-        for r, link in rows
-        for when, kind, what, anchor in _events(r)
-    ]
-    if not events:
-        return "<p>No changes since the first check.</p>"
-    events.sort(key=lambda x: x[0], reverse=True)
-    items = [
-        f'<li><span class="badge {kind}">{kind}</span> {e(stamp(when))}: <a href="{link}">'
-        f"{e(r.title or r.url)}</a> <small>{e(what)}</small></li>"
-        for when, kind, what, r, link in events[:LATEST]
-    ]
-    return "<ul>" + "\n".join(items) + "</ul>"
-
-
-def _newest_first(items: Iterable[Row]) -> list[Row]:
-    return sorted(items, key=lambda r: (r.date or "", r.first_seen, r.briefing_id), reverse=True)
-
-
-def _source_facts(store: Store, source: str) -> tuple[str, str]:
-    try:
-        state = store.source_state(source)
-    except StoreCorrupt:
-        state = {}
-    return stamp(state.get("last_check", "")), str(state.get("last_error", ""))
-
-
-def _fault(store: Store, source: str) -> dict[str, str] | None:
-    """A source-level fault the last check found (the layout changed, error pages)."""
-    try:
-        return store.source_state(source).get("fault") or None
-    except StoreCorrupt:
-        return None
-
-
-def index_page(store: Store, items: Sequence[Row], now: datetime) -> str:
-    sources = sorted({r.source for r in items} | _state_sources(store))
-    rows = [(r, href(*r.rel, PAGE)) for r in _newest_first(items) if r.rel]
-    src_rows = []
-    for s in sources:
-        mine = [r for r in items if r.source == s]
-        last, error = _source_facts(store, s)
-        edited = sum(len(r.versions) > 1 for r in mine)
-        removed = sum(r.status == "removed" for r in mine)
-        src_rows.append(
-            f'<tr><td><a href="{href(s, PAGE)}">{e(s)}</a></td><td class="num">{len(mine)}</td>'
-            f'<td class="num">{edited}</td><td class="num hide">{removed}</td>'
-            f'<td class="date">{e(last)}</td><td class="hide">{e(error) or "-"}</td></tr>'
-        )
-    alarms = "".join(
-        f'<p class="alarm"><b>{e(s)}</b>: {e(fault["message"])} (since {e(stamp(fault["since"]))})'
-        "</p>\n"
-        for s in sources
-        if (fault := _fault(store, s))
-    )
-    body = (
-        f'<h1>Briefing archive</h1>\n{alarms}<p class="muted">{len(items)} briefings from '
-        f"{len(sources)} source{'s' if len(sources) != 1 else ''}. Page written "
-        f'{e(stamp(now.isoformat()))}. <a href="{FEED}">Atom feed</a> of every alert.</p>\n'
-        "<h2>Sources</h2>\n"
-        '<div class="scroll"><table><thead><tr><th>Source</th><th class="num">Briefings</th>'
-        '<th class="num">Edited</th><th class="num hide">Removed</th><th>Last check</th>'
-        '<th class="hide">Last error</th></tr></thead><tbody>'
-        + "\n".join(src_rows)
-        + "</tbody></table></div>\n<h2>Latest changes</h2>\n"
-        + _latest(rows)
-        + "\n<h2>All briefings, newest first</h2>\n"
-        + _table(rows, now)
-    )
-    return document("Briefing archive", body, feed=FEED)
-
-
-def source_page(store: Store, source: str, items: Sequence[Row], now: datetime) -> str:
-    rows = [(r, href(r.rel[1], PAGE)) for r in _newest_first(items) if r.rel]
-    last, error = _source_facts(store, source)
-    body = (
-        f"<h1>{e(source)}</h1>\n<p>Last check: {e(last)}"
-        + (f"<br>Last error: {e(error)}" if error else "")
-        + f'<br><a href="{FEED}">Atom feed</a> of its alerts'
-        + f"</p>\n<h2>Latest changes</h2>\n{_latest(rows)}\n"
-        f"<h2>Briefings, newest first</h2>\n{_table(rows, now)}"
-    )
-    nav = f'<a href="../{PAGE}">Archive</a>'
-    return document(f"{source}: briefing archive", body, nav, FEED)
-
-
-def _state_sources(store: Store) -> set[str]:
-    """Sources checked so far (a source with no briefing yet still gets its page)."""
-    return {s for s in store.checked_sources() if _NAME.fullmatch(s)}
+# -- where the pages are, and which a cycle changed -----------------------------------------
 
 
 def index_path(store: Store) -> Path:
@@ -469,126 +266,6 @@ def changed_briefings(reports: Iterable[CycleReport]) -> set[tuple[str, str]]:
     }
 
 
-# -- reading meta.json: each one once per render -------------------------------------------
-
-
-def _meta(store: Store, path: Path) -> Briefing | None:
-    """A document's meta.json, or None (with a warning, once per Store) when it is missing,
-    unreadable or behind a link: skipped, as Store.documents() skips it."""
-    try:
-        if (link := store.link_below(path)) is not None:
-            raise StoreCorrupt(f"{link} is a symbolic link; the monitor never reads through it")
-        return store.load_meta(path)
-    except FileNotFoundError:
-        return None
-    except StoreCorrupt as exc:
-        if path not in store.damaged:
-            log.warning("%s; this document is skipped", exc)
-        store.damaged[path] = str(exc)
-        return None
-
-
-def filed_in(store: Store, b: Briefing) -> list[Briefing]:
-    """The documents filed in a briefing's folder (a notice), by their folders' names."""
-    metas = sorted(m for m in store.path(b).glob("*/meta.json") if m.parent.name[0] != ".")
-    return [d for m in metas if (d := _meta(store, m)) is not None]
-
-
-def _folders(store: Store) -> list[str]:
-    """Each briefing folder (archive/<source>/<name>), from two levels of directory listing:
-    no file below them is opened or stat'ed."""
-    out = []
-    archive = store.archive_dir
-    for source in _subdirs(archive):
-        out += [f"{ARCHIVE}/{source}/{name}" for name in _subdirs(archive / source)]
-    return out
-
-
-def _subdirs(path: Path) -> list[str]:
-    try:
-        with os.scandir(path) as it:
-            return [d.name for d in it if d.is_dir(follow_symlinks=False) and d.name[0] != "."]
-    except OSError:
-        return []
-
-
-@dataclass
-class _Rows:
-    """Every briefing's Row by folder, and the full meta.json of those read this time."""
-
-    rows: dict[str, Row] = field(default_factory=dict)
-    read: dict[str, Briefing] = field(default_factory=dict)
-    feeds: str = ""  # what the feeds were last written from (_feeds_key)
-
-    def add(self, store: Store, b: Briefing) -> None:
-        self.rows[b.folder] = Row.of(store, b, filed_in(store, b))
-        self.read[b.folder] = b
-
-    def ordered(self) -> list[Row]:
-        """In the order of the meta.json paths (Store.meta_files), as a full read gives."""
-        return [self.rows[f] for f in sorted(self.rows, key=lambda f: Path(f).parts)]
-
-
-def _read_all(store: Store) -> _Rows:
-    out = _Rows()
-    for b in store.briefings():
-        out.add(store, b)
-    return out
-
-
-def _read_changed(store: Store, cached: _Rows, changed: Set[tuple[str, str]]) -> _Rows:
-    """The cached rows brought up to date: a folder new to the listing, or of a briefing the
-    cycle changed, is read; one no longer listed is dropped; the rest is not opened."""
-    listed = _folders(store)
-    out = _Rows({f: r for f, r in cached.rows.items() if f in set(listed)}, feeds=cached.feeds)
-    by_id = {(r.source, r.briefing_id): f for f, r in out.rows.items()}
-    stale = {f for f in listed if f not in out.rows} | {by_id[k] for k in changed if k in by_id}
-    for folder in sorted(stale):
-        if (b := _meta(store, store.folder_path(folder) / "meta.json")) is not None:
-            out.add(store, b)
-    return out
-
-
-def _load_rows(store: Store) -> _Rows | None:
-    """STATE/archive-rows.json, or None when it is missing, damaged, of another schema, or
-    a cycle ended without bringing it up to date (archive.begin_cycle counts them)."""
-    if pending_cycles(store) > 1:
-        return None
-    try:
-        data = json.loads(store.archive_rows.read_bytes())
-        if data["schema"] != _ROWS_SCHEMA:
-            return None
-        rows = {f: Row.from_json(r) for f, r in data["rows"].items()}
-        return _Rows(rows, feeds=str(data["feeds"]))
-    except (OSError, ValueError, KeyError, TypeError, IndexError):
-        return None
-
-
-def _save_rows(store: Store, rows: _Rows) -> None:
-    data = {
-        "schema": _ROWS_SCHEMA,
-        "feeds": rows.feeds,
-        "rows": {f: dataclasses.astuple(r) for f, r in rows.rows.items()},
-    }
-    store.write_file(store.archive_rows, json.dumps(data, ensure_ascii=False).encode("utf-8"))
-
-
-def pending_cycles(store: Store) -> int:
-    """Cycles begun since the rows were last brought up to date (archive.begin_cycle)."""
-    try:
-        return int(store.archive_pending.read_text(encoding="ascii") or 0)
-    except (OSError, ValueError):
-        return 0
-
-
-def forget_rows(store: Store) -> None:
-    """Drop the cached rows: the next render reads every meta.json again. For anything that
-    changes the archive outside a cycle's events (a repair, a check without HTML pages)."""
-    for path in (store.archive_rows, store.archive_pending):
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-
-
 # -- writing the archive ---------------------------------------------------------------------
 
 
@@ -609,21 +286,19 @@ def render_archive(
     and the feeds are left alone when nothing they are made from changed. Otherwise every
     meta.json is read once."""
     now = now or datetime.now(UTC)
-    cached = _load_rows(store) if cycle and changed is not None else None
+    cached = load_rows(store) if cycle and changed is not None else None
     try:
-        rows = (
-            _read_all(store) if cached is None else _read_changed(store, cached, changed or set())
-        )
+        rows = read_all(store) if cached is None else read_changed(store, cached, changed or set())
         _write_pages(store, rows, changed, full=cached is None)
         index = _write_indexes(store, rows, now)
-        sources = sorted({r.source for r in rows.rows.values()} | _state_sources(store))
+        sources = sorted({r.source for r in rows.rows.values()} | state_sources(store))
         pages = _pages(rows.ordered(), sources)
         key = _feeds_key(store, pages, sources, base_url)
         if cached is None or key != rows.feeds or not _feeds_present(store, sources):
             write_feeds(store, pages, sources, base_url, now)
         if cached is None or key != rows.feeds or rows.read:
             rows.feeds = key
-            _save_rows(store, rows)
+            save_rows(store, rows)
     except BaseException:
         forget_rows(store)  # a page may be missing or old: the next render reads everything
         raise
@@ -633,7 +308,7 @@ def render_archive(
 
 
 def _write_pages(
-    store: Store, rows: _Rows, changed: Set[tuple[str, str]] | None, full: bool
+    store: Store, rows: Rows, changed: Set[tuple[str, str]] | None, full: bool
 ) -> None:
     """The briefing pages: those in `changed` (all for None), and any found missing (every
     page is looked for after a full read, only those just read otherwise)."""
@@ -653,7 +328,7 @@ def _write_pages(
         store.write_file(target, briefing_page(store, b, pairs).encode("utf-8"))
 
 
-def _write_indexes(store: Store, rows: _Rows, now: datetime) -> Path:
+def _write_indexes(store: Store, rows: Rows, now: datetime) -> Path:
     """The front page and each source's page: always written (they show each source's last
     check), from the rows alone."""
     items = rows.ordered()
@@ -661,7 +336,7 @@ def _write_indexes(store: Store, rows: _Rows, now: datetime) -> Path:
     by_source: dict[str, list[Row]] = {}
     for r in items:
         by_source.setdefault(r.source, []).append(r)
-    for source in sorted(set(by_source) | _state_sources(store)):
+    for source in sorted(set(by_source) | state_sources(store)):
         page = source_page(store, source, by_source.get(source, []), now)
         store.write_file(archive / source / PAGE, page.encode("utf-8"))
     index = index_path(store)
@@ -699,6 +374,6 @@ def _feeds_key(store: Store, pages: dict[str, str], sources: list[str], base_url
 
 def _feeds_present(store: Store, sources: Iterable[str]) -> bool:
     archive = store.archive_dir
-    logged = {s for s in store.logged_sources() if _NAME.fullmatch(s)}
+    logged = {s for s in store.logged_sources() if SOURCE_NAME.fullmatch(s)}
     names = [archive / FEED] + [archive / s / FEED for s in set(sources) | logged]
     return all(p.exists() for p in names)

@@ -1,5 +1,5 @@
-"""`briefing-monitor`: the command line, parsed; each command is served by commands.py and
-prints through output.py. Exit codes:
+"""`briefing-monitor`: the command line, parsed; each command is served by its handler
+(handlers.py: browse.py or commands.py) and prints through output.py. Exit codes:
 0 all well, 1 config error, 2 usage error, 3 some source had fetch errors,
 4 the state directory is in use by another process, 5 the state directory is damaged.
 
@@ -192,8 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging(args.log_level, args.log_format)
     # Imported after parsing: `--help` and `--version` never load the pipeline.
-    from .commands import HANDLERS
     from .config import ConfigError
+    from .handlers import HANDLERS
     from .output import UsageError
     from .store import StoreCorrupt, StoreLocked, StoreWriteError
 

@@ -369,22 +369,26 @@ class _Workers:
 class _Spacing:
     """min_delay kept where requests leave, as well as where they are planned (Fetcher._pace):
     a worker handed a request later than planned (a busy loop, a thread starting) would
-    otherwise send it just after the one before."""
+    otherwise send it just after the one before. Each host's turn is taken under its own
+    lock and stamped when the wait is over, so two departures are never closer than the
+    delay, however late a sleeping thread wakes."""
 
     def __init__(self, delay: float) -> None:
         self.delay = delay
         self._lock = threading.Lock()
+        self._hosts: dict[str, threading.Lock] = {}
         self._sent: dict[str, float] = {}
 
     def wait_turn(self, host: str) -> None:
         if self.delay <= 0:
             return
         with self._lock:
-            now = time.monotonic()
-            turn = max(now, self._sent.get(host, -1e9) + self.delay)
-            self._sent[host] = turn
-        if turn > now:
-            time.sleep(turn - now)
+            turn = self._hosts.setdefault(host, threading.Lock())
+        with turn:
+            wait = self._sent.get(host, -1e9) + self.delay - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            self._sent[host] = time.monotonic()
 
 
 @dataclass(frozen=True)

@@ -413,9 +413,27 @@ class UnknownAlert(LookupError):
     """An alert id that is not where the command looked; the message names where."""
 
 
+class DaemonNotReached(StoreLocked):
+    """The state lock is held and no running daemon took the request to deliver now (a
+    `check` holds it, the daemon is another user's, or it did not answer in time); the
+    message says what to do. A StoreLocked, so the command exits with the "in use" code."""
+
+
+@dataclass(frozen=True)
+class DaemonRetry:
+    """What the running daemon reported of the delivery it ran on request."""
+
+    pid: int
+    sent: int
+    failed: int
+
+
 # Sends the named alerts' targets now, whatever their next try: (sent, failed). notify.py
 # sends; the command line passes it in, so this module never imports the sender.
 Send = Callable[[Sequence[str], datetime], tuple[int, int]]
+# Asks the daemon holding the lock to deliver its whole outbox now, and waits for its report;
+# raises DaemonNotReached. service.py does it; the command line passes it in.
+AskDaemon = Callable[[], DaemonRetry]
 
 
 def _chosen(ids: Sequence[str], known: Sequence[str], where: str) -> list[str]:
@@ -428,38 +446,47 @@ def _chosen(ids: Sequence[str], known: Sequence[str], where: str) -> list[str]:
 
 
 @contextlib.contextmanager
-def _lock(store: Store, dead_only: bool) -> Iterator[bool]:
-    """Yield True when this process holds the lock. A running daemon holds it: then only dead/
-    may change (the daemon never touches it), and the daemon sends what is revived."""
+def _lock(store: Store, running_ok: bool) -> Iterator[bool]:
+    """Yield True when this process holds the lock. A running daemon holds it: then, with
+    `running_ok`, the caller goes on without it (to touch only dead/, which the daemon never
+    does, or to ask the daemon); else StoreLocked."""
     try:
         with store.locked():
             yield True
     except StoreLocked:
-        if not dead_only:
+        if not running_ok:
             raise
         yield False
 
 
-def retry(store: Store, alert_ids: Sequence[str], dead: bool, send: Send) -> list[str]:
+def retry(
+    store: Store, alert_ids: Sequence[str], dead: bool, send: Send, ask: AskDaemon
+) -> list[str]:
     """Send the chosen waiting alerts now (all when none is named), or put dead ones back in
-    the outbox and send them; what happened, a line each."""
+    the outbox and send them; what happened, a line each. While the daemon runs (it holds the
+    lock), it is asked to deliver its outbox now: it sends every waiting alert, due or not."""
     at = datetime.now(UTC)
     if dead:
         gone = {item.alert_id: item for item in load_dead(store)}
         ids = _chosen(alert_ids, list(gone), "outbox/dead/")
-        with _lock(store, dead_only=True) as owned:
+        with _lock(store, running_ok=True) as owned:
             for alert_id in ids:  # written to the outbox before leaving dead/: never lost
                 put(store, revive(gone[alert_id], at))
                 store.drop_dead(alert_id)
-            if not owned:
-                return [
-                    f"{len(ids)} dead alert(s) back in the outbox; the running daemon "
-                    "sends them after its next check"
-                ]
-            return _send(store, ids, at, send)
+            if owned:
+                return _send(store, ids, at, send)
+        try:
+            return _asked(store, ids, ask)
+        except DaemonNotReached as exc:
+            raise DaemonNotReached(
+                f"{len(ids)} dead alert(s) back in the outbox, sent after the daemon's next "
+                f"check; not now: {exc}"
+            ) from None
     ids = _chosen(alert_ids, [i.alert_id for i in load(store)], "the outbox")
-    with _lock(store, dead_only=False):
-        return _send(store, ids, at, send)
+    with _lock(store, running_ok=True) as owned:
+        if owned:
+            return _send(store, ids, at, send)
+    return _asked(store, ids, ask)
 
 
 def _send(store: Store, ids: list[str], at: datetime, send: Send) -> list[str]:
@@ -467,6 +494,41 @@ def _send(store: Store, ids: list[str], at: datetime, send: Send) -> list[str]:
     left = [w for w in waiting(load(store)) if w.alert_id in ids]
     lines = [f"sent {sent}, failed {failed}"]
     lines += [f"  {w.alert_id} {w.target}: {w.last_error}" for w in left]
+    return lines
+
+
+def _asked(store: Store, ids: list[str], ask: AskDaemon) -> list[str]:
+    done = ask()
+    head = f"the running daemon (pid {done.pid}) delivered its outbox: "
+    lines = [head + f"sent {done.sent}, failed {done.failed}"]
+    return lines + outcomes(ids, load(store), load_dead(store), store.was_delivered)
+
+
+def outcomes(
+    ids: Sequence[str],
+    queued: Iterable[OutboxItem],
+    dead: Iterable[OutboxItem],
+    delivered: Callable[[str], bool],
+) -> list[str]:
+    """What became of each chosen alert, from the outbox as it is now: sent, still waiting
+    (each target with its last error, masked when stored), given up, or gone (purged)."""
+    rows: dict[str, list[Waiting]] = {}
+    for w in waiting(queued):
+        rows.setdefault(w.alert_id, []).append(w)
+    buried = {item.alert_id for item in dead}
+    lines = []
+    for alert_id in ids:
+        if alert_id in rows:
+            lines += [
+                f"  {alert_id} {w.target}: still waiting: {w.last_error or 'not tried yet'}"
+                for w in rows[alert_id]
+            ]
+        elif alert_id in buried:
+            lines.append(f"  {alert_id}: given up, in outbox/dead/")
+        elif delivered(alert_id):
+            lines.append(f"  {alert_id}: sent")
+        else:
+            lines.append(f"  {alert_id}: no longer in the outbox (purged)")
     return lines
 
 
@@ -479,12 +541,12 @@ def purge(store: Store, alert_ids: Sequence[str], dead: bool) -> list[str]:
     """Drop the chosen alerts (all when none is named) from the outbox, or from dead/."""
     if dead:
         ids = _chosen(alert_ids, _ids(store.dead_items()), "outbox/dead/")
-        with _lock(store, dead_only=True):
+        with _lock(store, running_ok=True):
             for alert_id in ids:
                 store.drop_dead(alert_id)
         return [f"purged {len(ids)} dead alert(s)"]
     ids = _chosen(alert_ids, _ids(store.outbox_items()), "the outbox")
-    with _lock(store, dead_only=False):
+    with _lock(store, running_ok=False):
         for alert_id in ids:
             store.drop_alert(alert_id)
     return [f"purged {len(ids)} waiting alert(s); they will not be sent"]

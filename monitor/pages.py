@@ -67,17 +67,17 @@ async def fetch_transcript(
     if known and known.removal_signals == 0 and known.page_sha256[:1] == (page_sha(first),):
         # Page 1 is as it was, so its pager is too: fetch the pages we know, compare bytes.
         rest = list(zip(known.page_urls[1:], known.page_sha256[1:], strict=False))
-        fetched = await asyncio.gather(
+        answers = await asyncio.gather(
             *(_continuation(fetcher, u, profile, index_url, h) for u, h in rest)
         )
-        if all(page_sha(p) == h for p, (_u, h) in zip(fetched, rest, strict=True)):
-            return [(first, UNCHANGED), *((p, UNCHANGED) for p in fetched)]
-        ready = {u: p for p, (u, _h) in zip(fetched, rest, strict=True)}
+        if all(same for _p, same in answers):
+            return [(first, UNCHANGED), *((p, UNCHANGED) for p, _same in answers)]
+        ready = {u: p for (p, _same), (u, _h) in zip(answers, rest, strict=True)}
     elif is_soft_404(first.text, first.final_url, profile):
         raise Gone("the site's 'does not exist' page")
 
     async def fetch(u: str) -> Page:
-        return ready[u] if u in ready else await _continuation(fetcher, u, profile, index_url)
+        return ready[u] if u in ready else (await _continuation(fetcher, u, profile, index_url))[0]
 
     # Parsing a page takes milliseconds of CPU: off the loop, so other checks keep moving.
     first_reading = await asyncio.to_thread(
@@ -142,7 +142,9 @@ def script_pages(html: str, url: str, profile: Profile, most: int) -> list[str]:
 
 async def _continuation(
     fetcher: Fetcher, url: str, profile: Profile, index_url: str, expect_sha: str = ""
-) -> Page:
+) -> tuple[Page, bool]:
+    """The page at `url`, and whether its bytes hash to `expect_sha` (hashed once here: a
+    steady check compares every page, and hashing it twice was a tenth of its cache work)."""
     try:
         page = await fetcher.get(url, index_url=index_url)
     except FetchError as exc:
@@ -151,6 +153,7 @@ async def _continuation(
                 url, "missing-page", f"page listed in the pager answers HTTP {exc.status}"
             ) from None
         raise
-    if page_sha(page) != expect_sha and is_soft_404(page.text, page.final_url, profile):
+    same = bool(expect_sha) and page_sha(page) == expect_sha
+    if not same and is_soft_404(page.text, page.final_url, profile):
         raise FetchError(url, "missing-page", "page listed in the pager is a 'not found' page")
-    return page
+    return page, same

@@ -55,7 +55,7 @@ def repair(store: Store, config: Config) -> list[str]:
             except StoreCorrupt as exc:
                 done.append(mend(store, config, meta, str(exc)))
     if done:  # the archive's cached index rows knew the damaged files: read all next time
-        from .archive_html import forget_rows
+        from .archive_rows import forget_rows
 
         forget_rows(store)
     return done

@@ -9,6 +9,7 @@ import logging
 import math
 import os
 import signal
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 
 JOB_PREFIX = "source:"  # job ids are fixed: "source:<name>"
 OUTBOX_JOB = "outbox"  # the retry of undelivered alerts, at the earliest one's next try
+DELIVER_NOW = signal.SIGUSR1  # `outbox retry` while the daemon runs: deliver the outbox now
+ASK_TIMEOUT = 30.0  # seconds `outbox retry` waits for the daemon's report (a check goes first)
 MAX_JITTER = 60.0  # seconds; a tenth of the interval below 10 minutes
 
 
@@ -78,6 +81,8 @@ class Daemon:
         self._stop = asyncio.Event()
         self._signals = 0
         self._pings: set[asyncio.Task[None]] = set()  # heartbeats in flight, off the cycle
+        self._asked: asyncio.Task[None] | None = None  # a delivery on request, not yet begun
+        self._delivered_on_request: dict[str, Any] | None = None  # its report, in status.json
 
     # -- life cycle ------------------------------------------------------------------------
     async def run(self) -> int:
@@ -85,6 +90,7 @@ class Daemon:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop, sig)
         loop.add_signal_handler(signal.SIGHUP, self.reload)
+        loop.add_signal_handler(DELIVER_NOW, self.deliver_now)
         self._restore_health()
         self.scheduler.start()  # inside the running loop: APScheduler 3.11 takes that loop
         self._schedule()
@@ -229,6 +235,33 @@ class Daemon:
             max_instances=1,
             misfire_grace_time=None,  # late (a cycle held the lock) is still worth running
         )
+
+    def deliver_now(self) -> None:
+        """SIGUSR1: deliver every waiting alert now, due or not (a channel was just fixed). It
+        waits for the lock like any job, so a check in flight ends first; signals that come
+        while one is queued join it, and one that comes while it runs queues the next."""
+        if self._stop.is_set():
+            return
+        if self._asked is not None:
+            log.info("%s: a delivery of the outbox is already queued", DELIVER_NOW.name)
+            return
+        log.info("%s: delivering the outbox now, after the check in flight", DELIVER_NOW.name)
+        self._asked = asyncio.create_task(self._alone(self._deliver_asked, "outbox: delivery"))
+
+    async def _deliver_asked(self) -> None:
+        self._asked = None  # begun: a request from now on needs a delivery of its own
+        started = _now()
+        sent, failed = await notify.deliver(self.store, self.config, started, force=True)
+        log.info("outbox: delivered on request: %d sent, %d failed", sent, failed)
+        # Full precision: `outbox retry` compares `started` with the moment it asked.
+        self._delivered_on_request = {
+            "started": started.isoformat(),
+            "finished": _now().isoformat(),
+            "sent": sent,
+            "failed": failed,
+        }
+        self._schedule_outbox()
+        self._write_status()
 
     async def _retry_job(self) -> None:
         await self._alone(self._retry, "outbox: retry")
@@ -444,7 +477,11 @@ class Daemon:
             health=self.health,
             counts=self.counts,
         )
-        status.update(started=_iso(self.started), last_cycle=_iso(self.last_cycle))
+        status.update(
+            started=_iso(self.started),
+            last_cycle=_iso(self.last_cycle),
+            delivered_on_request=self._delivered_on_request,
+        )
         try:
             self.store.save_status(status)
         except OSError as exc:
@@ -453,10 +490,82 @@ class Daemon:
 
 def run_daemon(path: Path) -> int:
     """Run until SIGTERM on the config at `path`, holding the state directory's lock."""
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a reload this early must not kill us
+    # A reload or a delivery asked for this early must not kill us (their default action).
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(DELIVER_NOW, signal.SIG_IGN)
     config = config_mod.load(path)
     # APScheduler logs every run at INFO; our own line per cycle says more.
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))
     store = Store(config.monitor.state_dir, config.monitor.group_readable)
     with store.locked():
         return asyncio.run(Daemon(path, config, store).run())
+
+
+# -- `outbox retry` while the daemon runs: the other end of SIGUSR1 ------------------------------
+
+
+def running_daemon(store: Store) -> int | None:
+    """The pid of the daemon holding the state lock, from the status file it wrote; None when
+    the holder is something else (a `check`) or nothing."""
+    try:
+        saved = store.load_status() or {}
+    except StoreCorrupt:
+        return None
+    pid = saved.get("pid")
+    if not saved.get("running") or not isinstance(pid, int) or store.lock_holder() != pid:
+        return None
+    return pid if _alive(pid) else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # alive, another user's (the service's dynamic user)
+    return True
+
+
+def ask_delivery(store: Store, timeout: float = ASK_TIMEOUT) -> outbox.DaemonRetry:
+    """Ask the running daemon to deliver its outbox now (SIGUSR1), and wait for it to report
+    a delivery begun after the asking, in its status file."""
+    pid = running_daemon(store)
+    if pid is None:
+        holder = store.lock_holder() or "another process"
+        raise outbox.DaemonNotReached(
+            f"{store.root} is in use by process {holder} (a running `check`); wait for it to "
+            "end and try again"
+        )
+    asked = _now()
+    try:
+        os.kill(pid, DELIVER_NOW)
+    except PermissionError:
+        raise outbox.DaemonNotReached(
+            f"the daemon (pid {pid}) is another user's; as root, run "
+            f"`systemctl kill -s USR1 briefing-monitor` (under systemd) or `kill -USR1 {pid}`, "
+            "then `briefing-monitor status` shows what is still waiting"
+        ) from None
+    except ProcessLookupError:
+        raise outbox.DaemonNotReached(f"the daemon (pid {pid}) has just stopped") from None
+    deadline = time.monotonic() + timeout
+    while (report := _delivery_since(store, asked)) is None:
+        if not _alive(pid):
+            raise outbox.DaemonNotReached(f"the daemon (pid {pid}) stopped before delivering")
+        if time.monotonic() > deadline:
+            raise outbox.DaemonNotReached(
+                f"the daemon (pid {pid}) has not delivered within {timeout:g} s (a long "
+                "check goes first); it still will: `briefing-monitor status` shows the outbox"
+            )
+        time.sleep(0.1)
+    return outbox.DaemonRetry(pid, int(report["sent"]), int(report["failed"]))
+
+
+def _delivery_since(store: Store, asked: datetime) -> dict[str, Any] | None:
+    """The daemon's report of its last delivery on request, if that began after `asked`."""
+    try:
+        report = (store.load_status() or {}).get("delivered_on_request")
+        started = datetime.fromisoformat(report["started"]) if report else None
+    except (StoreCorrupt, KeyError, TypeError, ValueError):
+        return None  # not written yet, or half-way (it is replaced whole)
+    return report if started and started >= asked else None

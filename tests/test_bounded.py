@@ -124,6 +124,35 @@ def test_an_unchanged_check_reads_each_meta_json_at_most_twice(
     assert max(reads.values()) <= 2  # ... read once to plan the check, once to check it
 
 
+def test_an_unchanged_check_hashes_each_page_once_and_writes_no_meta_json(
+    monitor: Monitor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A steady re-check compares each page's bytes with the stored hash: one sha256 per
+    page, and nothing rewritten when only the time of the check changed."""
+    from monitor import pages as pages_mod
+
+    monitor.check()
+    hashed: Counter[str] = Counter()
+    saved: list[str] = []
+    real_sha, real_save = pages_mod.page_sha, Store.save_meta
+
+    def page_sha(page: object) -> str:
+        hashed[page.url] += 1  # type: ignore[attr-defined]
+        return real_sha(page)  # type: ignore[arg-type]
+
+    def save_meta(self: Store, b: object, *args: object, **kw: object) -> object:
+        saved.append(b.briefing_id)  # type: ignore[attr-defined]
+        return real_save(self, b, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pages_mod, "page_sha", page_sha)
+    monkeypatch.setattr(Store, "save_meta", save_meta)
+    again = monitor.check()
+    assert again.count(EventKind.UNCHANGED) == 6
+    assert sum(hashed.values()) == _stored_pages(monitor.store)
+    assert max(hashed.values()) == 1, "a page was hashed twice"
+    assert saved == []
+
+
 def test_listings_diffs_and_writes_run_off_the_event_loop(
     monitor: Monitor, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -20,7 +20,7 @@ from conftest import Monitor, seeded_monitor, write_config
 
 from monitor import cli
 from monitor.cli import main
-from monitor.commands import HANDLERS
+from monitor.handlers import HANDLERS
 from monitor.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,14 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "monitor"
 # The CLI layer: the parser, the command handlers and the entry point. Only these may see
 # argparse or import the parser.
-CLI_LAYER = {"monitor.cli", "monitor.commands", "monitor.__main__"}
+CLI_LAYER = {
+    "monitor.cli",
+    "monitor.handlers",
+    "monitor.commands",
+    "monitor.browse",
+    "monitor.cmdargs",
+    "monitor.__main__",
+}
 
 
 def _modules() -> dict[str, Path]:

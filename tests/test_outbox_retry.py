@@ -8,6 +8,8 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,7 +20,14 @@ from pathlib import Path
 import pytest
 from conftest import INDEX, Receiver, write_config
 from faultserver import SiteServer
-from test_service import Daemon, all_paths, start_daemon, status_in_process  # noqa: F401
+from test_service import (  # noqa: F401
+    WAIT,
+    Daemon,
+    all_paths,
+    hold,
+    start_daemon,
+    status_in_process,
+)
 
 from monitor import heartbeat, outbox
 from monitor.cli import main
@@ -213,3 +222,114 @@ def test_outbox_lists_retries_resends_dead_alerts_and_purges(
     assert main(["--config", str(config), "outbox", "retry", "nope"]) == 2
     assert "purged 1 waiting alert" in _outbox(config, "purge", "--all")[1]
     assert store.outbox_items() == [] and len(receiver.received) == 2
+
+
+# -- `outbox retry` while the daemon runs ------------------------------------------------------
+
+
+def _slow_retries(tmp_path: Path, site: SiteServer, receiver: Receiver) -> Path:
+    """A config whose daemon would not check again, nor retry a failed delivery, for an hour:
+    whatever is delivered during a test was asked for."""
+    return write_config(
+        tmp_path / "config.toml",
+        site.url(INDEX),
+        receiver.url,
+        extra='failure_alert_after = 1\nretry_base = "1h"\nretry_cap = "6h"',
+        source_extra='interval = "1h"',
+    )
+
+
+def _waiting_item(alert_id: str, title: str) -> dict:
+    """An alert that failed once and is not due again for centuries."""
+    message = {"title": title, "body": "b", "format": "text", "type": "warning"}
+    return {"alert_id": alert_id, "source": "scio", "kind": "edited",
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "messages": {"hook#0": message}, "pending": ["hook#0"], "attempts": {"hook#0": 1},
+            "errors": {"hook#0": "delivery failed (HTTP 500)"},
+            "next_try": {"hook#0": "2999-01-01T00:00:00+00:00"}}  # fmt: skip
+
+
+def test_outbox_retry_while_running_has_the_daemon_deliver_now_not_at_the_backoff(
+    start_daemon: Callable[..., Daemon],  # noqa: F811
+    site: SiteServer,
+    site_dir: Path,
+    receiver: Receiver,
+    tmp_path: Path,
+) -> None:
+    config = _slow_retries(tmp_path, site, receiver)
+    site.faults.update({p: 503 for p in all_paths(site_dir)})  # the check fails: an error alert
+    receiver.fail_with = 500  # which the channel refuses
+    d = start_daemon(env={"BRIEFING_MONITOR_CONFIG": str(config)}, config=config)
+    (row,) = d.wait_for("the failed delivery in status", lambda: d.status()["waiting"])
+    first = d.source_state()["last_check"]
+    alert_id = row["alert_id"]
+
+    code, text = _outbox(config, "retry")  # the channel still refuses: told why, masked
+    assert code == 0, text
+    assert f"the running daemon (pid {d.proc.pid}) delivered its outbox" in text
+    assert "sent 0, failed 1" in text
+    assert f"{alert_id} hook#0: still waiting: delivery failed" in text and "500" in text
+    assert "127.0.0.1" not in text and receiver.received == []
+
+    receiver.fail_with = 0  # the channel is fixed: asked again, the alert goes out at once
+    code, text = _outbox(config, "retry", alert_id)
+    assert code == 0, text
+    assert "sent 1, failed 0" in text and f"{alert_id}: sent" in text
+    assert receiver.titles() == ["[scio] Error: 1 checks in a row failed"]
+    assert d.source_state()["last_check"] == first  # delivered on request, not by a check
+    assert d.status()["outbox"] == 0
+    assert d.stop() == 0
+    assert "SIGUSR1: delivering the outbox now" in d.log()
+    assert "outbox: delivered on request: 1 sent, 0 failed" in d.log()
+
+
+def test_outbox_retry_dead_while_running_puts_them_back_and_the_daemon_sends_them_now(
+    start_daemon: Callable[..., Daemon],  # noqa: F811
+    site: SiteServer,
+    receiver: Receiver,
+    tmp_path: Path,
+) -> None:
+    config = _slow_retries(tmp_path, site, receiver)
+    d = start_daemon(env={"BRIEFING_MONITOR_CONFIG": str(config)}, config=config)
+    d.wait_for("the baseline check", lambda: d.source_state().get("last_check"))
+    first = d.source_state()["last_check"]
+    store = Store(load(config).monitor.state_dir)
+    store.bury_alert(_waiting_item("d1", "[scio] Edited: X"), "hook#0: delivery failed (500)")
+
+    code, text = _outbox(config, "retry", "--dead")
+    assert code == 0, text
+    assert "sent 1, failed 0" in text and "d1: sent" in text
+    assert receiver.titles() == ["[scio] Edited: X"]
+    assert store.dead_items() == [] and store.outbox_items() == []
+    assert d.source_state()["last_check"] == first  # not after the next check: now
+    assert d.stop() == 0
+
+
+def test_a_delivery_asked_for_during_a_check_waits_for_the_check_to_end(
+    start_daemon: Callable[..., Daemon],  # noqa: F811
+    site: SiteServer,
+    receiver: Receiver,
+    tmp_path: Path,
+) -> None:
+    config = _slow_retries(tmp_path, site, receiver)
+    Store(load(config).monitor.state_dir).put_alert(_waiting_item("w1", "[scio] Edited: Y"))
+    asked, release = hold(site, "/" + INDEX)  # the first check stays in flight until released
+    try:
+        d = start_daemon(env={"BRIEFING_MONITOR_CONFIG": str(config)}, config=config)
+        assert asked.wait(WAIT), "the daemon's first check never asked for the listing"
+        d.signal(signal.SIGUSR1)
+        d.wait_for("the request taken", lambda: "SIGUSR1: delivering" in d.log())
+        d.signal(signal.SIGUSR1)  # a second request joins the queued one
+        d.wait_for("the second request", lambda: "already queued" in d.log())
+        assert receiver.received == []  # the check holds the lock: the delivery waits
+    finally:
+        release.set()
+    d.wait_for("the delivery's report", lambda: "delivered on request" in d.log())
+    assert receiver.titles() == ["[scio] Edited: Y"]
+    log = d.log()
+    check_ended = re.search(r"source scio: .*requests", log)
+    assert check_ended, log
+    assert check_ended.start() < log.index("outbox: delivered on request: 1 sent")
+    d.wait_for("the report in status", lambda: d.status().get("delivered_on_request"))
+    assert d.stop() == 0
+    assert log.count("outbox: delivered on request") == 1  # the two requests, one delivery
