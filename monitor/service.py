@@ -29,7 +29,7 @@ from .model import CycleReport, Event, EventKind
 from .record import queue_alert
 from .safetext import one_line
 from .sdnotify import Notifier
-from .status import collect_status
+from .status import alive, collect_status, daemon_pid
 from .status import iso as _iso
 from .status import now as _now
 from .store import Store, StoreCorrupt
@@ -511,20 +511,7 @@ def running_daemon(store: Store) -> int | None:
         saved = store.load_status() or {}
     except StoreCorrupt:
         return None
-    pid = saved.get("pid")
-    if not saved.get("running") or not isinstance(pid, int) or store.lock_holder() != pid:
-        return None
-    return pid if _alive(pid) else None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # alive, another user's (the service's dynamic user)
-    return True
+    return daemon_pid(store, saved)
 
 
 def ask_delivery(store: Store, timeout: float = ASK_TIMEOUT) -> outbox.DaemonRetry:
@@ -550,7 +537,7 @@ def ask_delivery(store: Store, timeout: float = ASK_TIMEOUT) -> outbox.DaemonRet
         raise outbox.DaemonNotReached(f"the daemon (pid {pid}) has just stopped") from None
     deadline = time.monotonic() + timeout
     while (report := _delivery_since(store, asked)) is None:
-        if not _alive(pid):
+        if not alive(pid):
             raise outbox.DaemonNotReached(f"the daemon (pid {pid}) stopped before delivering")
         if time.monotonic() > deadline:
             raise outbox.DaemonNotReached(

@@ -76,17 +76,24 @@ def collect_status(
     }
 
 
-def _daemon_running(store: Store, saved: Mapping[str, Any]) -> bool:
-    pid = saved.get("pid")
-    if not saved.get("running") or not isinstance(pid, int) or store.lock_holder() != pid:
-        return False
+def alive(pid: int) -> bool:
+    """Whether process `pid` exists (it may be another user's: the service's dynamic user)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        pass  # alive, run by another user (the service's dynamic user)
+        pass  # alive, run by another user
     return True
+
+
+def daemon_pid(store: Store, saved: Mapping[str, Any]) -> int | None:
+    """The pid of the daemon whose status file this is, if it is the live holder of the
+    state lock; None when the holder is something else (a `check`) or nothing."""
+    pid = saved.get("pid")
+    if not saved.get("running") or not isinstance(pid, int) or store.lock_holder() != pid:
+        return None
+    return pid if alive(pid) else None
 
 
 def read_status(config: Config, store: Store) -> dict[str, Any]:
@@ -96,7 +103,7 @@ def read_status(config: Config, store: Store) -> dict[str, Any]:
         saved = store.load_status()
     except StoreCorrupt:
         saved = None
-    if saved and _daemon_running(store, saved):
+    if saved and daemon_pid(store, saved) is not None:
         return saved
     status = collect_status(config, store, running=False, next_checks={})
     status["last_cycle"] = saved.get("last_cycle") if saved else None
