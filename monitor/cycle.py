@@ -299,6 +299,7 @@ async def _check_source(
         return report
     ignored: dict[str, str] = state.get("ignored", {})
     listed = {i.briefing_id: i for i in listings if i.briefing_id not in ignored}
+
     # A document whose meta.json cannot be read is left alone until `verify --repair` mends
     # it: read as new, it would be alerted again and written over its own versions.
     # Planning looks at every stored document (a stat and a schedule each): at ten thousand
