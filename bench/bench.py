@@ -50,7 +50,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from pressroom import INDEX_PATH, RECENT_PATH, build_site, paragraph  # noqa: E402
+from pressroom import INDEX_PATH, RECENT_PATH, build_site, paragraph, served  # noqa: E402
 
 UWVENV = Path(os.environ.get("URLWATCH_VENV", "/tmp/uwvenv"))
 CONCURRENCY = 4  # per_host_concurrency for the monitor, and the floors' concurrency
@@ -245,22 +245,13 @@ def main() -> None:
     if args.quick:
         args.briefings, args.rounds = 100, 2
     work = Path(tempfile.mkdtemp(prefix="bench-"))
-    port_file = work / "port"
-    server = subprocess.Popen(
-        [sys.executable, str(HERE / "pressroom.py"), str(args.briefings), str(port_file)]
-    )
     try:
-        while not port_file.exists() or not port_file.read_text():
-            if server.poll() is not None:
-                raise SystemExit("the press room's server did not start")
-            time.sleep(0.05)
-        port = int(port_file.read_text())
-        results = run(args, f"http://127.0.0.1:{port}", port, work)
+        with served(args.briefings, work) as port:
+            results = run(args, f"http://127.0.0.1:{port}", port, work)
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
             print(f"\nresults written to {args.json}")
     finally:
-        server.terminate()
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -9,10 +9,14 @@ its own (keep-alive, ETag, Last-Modified, 304).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import re
+import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from email.utils import formatdate
 from hashlib import sha1
 from pathlib import Path
@@ -142,6 +146,22 @@ def edit_site(site: dict[str, bytes], n: int, share: float, round_: int) -> list
 
 
 # -- the static server (its own process) ---------------------------------------------------------
+
+
+@contextlib.contextmanager
+def served(n: int, work: Path) -> Iterator[int]:
+    """The press room of n briefings served from its own process (serve), for the `with`
+    block: its port."""
+    port_file = work / "port"
+    server = subprocess.Popen([sys.executable, __file__, str(n), str(port_file)])
+    try:
+        while not port_file.exists() or not port_file.read_text():
+            if server.poll() is not None:
+                raise SystemExit("the press room's server did not start")
+            time.sleep(0.05)
+        yield int(port_file.read_text())
+    finally:
+        server.terminate()
 
 
 def serve(n: int, port_file: str) -> None:

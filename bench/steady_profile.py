@@ -287,52 +287,50 @@ def main() -> None:
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(HERE))
+    from pressroom import served
+
+    work = Path(tempfile.mkdtemp(prefix="steady-profile-"))
+    try:
+        with served(args.briefings, work) as port:
+            _profile_steady(args, work, f"http://127.0.0.1:{port}")
+    finally:
+        if not os.environ.get("STEADY_PROFILE_KEEP"):
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _profile_steady(args: argparse.Namespace, work: Path, base: str) -> None:
+    """A generated baseline of the served press room, then one profiled steady check."""
     from pressroom import INDEX_PATH, RECENT_PATH, build_site
 
     from bench import config_text
 
-    work = Path(tempfile.mkdtemp(prefix="steady-profile-"))
-    port_file = work / "port"
-    server = subprocess.Popen(
-        [sys.executable, str(HERE / "pressroom.py"), str(args.briefings), str(port_file)]
+    site = build_site(args.briefings)
+    paths = sorted(p for p in site if p not in (INDEX_PATH, RECENT_PATH))
+    (work / "urls.txt").write_text("\n".join(base + p for p in paths))
+    n = args.briefings
+    (work / "always.toml").write_text(config_text(work, base, n, "state", True, n))
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, archive_gen, pressroom; from pathlib import Path; "
+            "archive_gen.write_archive(Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3], "
+            "pressroom.build_site(int(sys.argv[2])))",
+            str(work / "state"),
+            str(n),
+            base,
+        ],
+        check=True,
+        env=ENV,
     )
-    try:
-        while not port_file.exists() or not port_file.read_text():
-            if server.poll() is not None:
-                raise SystemExit("the press room's server did not start")
-            time.sleep(0.05)
-        base = f"http://127.0.0.1:{int(port_file.read_text())}"
-        site = build_site(args.briefings)
-        paths = sorted(p for p in site if p not in (INDEX_PATH, RECENT_PATH))
-        (work / "urls.txt").write_text("\n".join(base + p for p in paths))
-        n = args.briefings
-        (work / "always.toml").write_text(config_text(work, base, n, "state", True, n))
-        subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "import sys, archive_gen, pressroom; from pathlib import Path; "
-                "archive_gen.write_archive(Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3], "
-                "pressroom.build_site(int(sys.argv[2])))",
-                str(work / "state"),
-                str(n),
-                base,
-            ],
-            check=True,
-            env=ENV,
-        )
-        r = profile(work / "always.toml", work / "urls.txt", len(paths), work)
-        print_table(r)
-        if args.top:
-            print("\n  own time (profiled), calls, cumulative:")
-            for name, nc, tt, ct in r["top"]:
-                print(f"    {1000 * tt:8.0f} ms {nc:8,} {1000 * ct:8.0f} ms  {name}")
-        if args.json:
-            Path(args.json).write_text(json.dumps(r, indent=1) + "\n")
-    finally:
-        server.terminate()
-        if not os.environ.get("STEADY_PROFILE_KEEP"):
-            shutil.rmtree(work, ignore_errors=True)
+    r = profile(work / "always.toml", work / "urls.txt", len(paths), work)
+    print_table(r)
+    if args.top:
+        print("\n  own time (profiled), calls, cumulative:")
+        for name, nc, tt, ct in r["top"]:
+            print(f"    {1000 * tt:8.0f} ms {nc:8,} {1000 * ct:8.0f} ms  {name}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(r, indent=1) + "\n")
 
 
 if __name__ == "__main__":

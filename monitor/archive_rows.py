@@ -7,14 +7,13 @@ import contextlib
 import dataclasses
 import json
 import logging
-import os
 from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .model import Briefing
-from .store import ARCHIVE, Store, StoreCorrupt
+from .store import Store, StoreCorrupt
 
 log = logging.getLogger(__name__)
 
@@ -109,24 +108,6 @@ def filed_in(store: Store, b: Briefing) -> list[Briefing]:
     return [d for m in metas if (d := _meta(store, m)) is not None]
 
 
-def _folders(store: Store) -> list[str]:
-    """Each briefing folder (archive/<source>/<name>), from two levels of directory listing:
-    no file below them is opened or stat'ed."""
-    out = []
-    archive = store.archive_dir
-    for source in _subdirs(archive):
-        out += [f"{ARCHIVE}/{source}/{name}" for name in _subdirs(archive / source)]
-    return out
-
-
-def _subdirs(path: Path) -> list[str]:
-    try:
-        with os.scandir(path) as it:
-            return [d.name for d in it if d.is_dir(follow_symlinks=False) and d.name[0] != "."]
-    except OSError:
-        return []
-
-
 @dataclass
 class Rows:
     """Every briefing's Row by folder, and the full meta.json of those read this time."""
@@ -154,7 +135,7 @@ def read_all(store: Store) -> Rows:
 def read_changed(store: Store, cached: Rows, changed: Set[tuple[str, str]]) -> Rows:
     """The cached rows brought up to date: a folder new to the listing, or of a briefing the
     cycle changed, is read; one no longer listed is dropped; the rest is not opened."""
-    listed = _folders(store)
+    listed = store.document_folders()
     out = Rows({f: r for f, r in cached.rows.items() if f in set(listed)}, feeds=cached.feeds)
     by_id = {(r.source, r.briefing_id): f for f, r in out.rows.items()}
     stale = {f for f in listed if f not in out.rows} | {by_id[k] for k in changed if k in by_id}

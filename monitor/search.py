@@ -19,7 +19,7 @@ from typing import Any
 
 from .model import Briefing
 from .searchtext import TOKENS_VERSION, Query, index_text, parse_query, passages, sentence
-from .store import ARCHIVE, Store, StoreCorrupt, StoreUnsafe
+from .store import Store, StoreCorrupt, StoreUnsafe
 
 log = logging.getLogger(__name__)
 SCHEMA = f"2.{TOKENS_VERSION}"
@@ -243,8 +243,7 @@ def _touched(
     and of folders new to the archive, with the documents filed in them), and the indexed
     documents that may be gone (every one whose folder is, and those filed in a changed
     folder). Two levels of directory listing; nothing else is opened or stat'ed."""
-    archive = store.archive_dir
-    listed = {f"{ARCHIVE}/{s}/{n}" for s in _subdirs(archive) for n in _subdirs(archive / s)}
+    listed = set(store.document_folders())
     top = {rel.rsplit("/", 1)[0]: who for rel, (*_, who) in known.items() if rel.count("/") == 3}
     by_id = {who: folder for folder, who in top.items()}
     look = (listed - top.keys()) | {by_id[k] for k in changed if k in by_id}
@@ -256,14 +255,6 @@ def _touched(
         metas.append(here / "meta.json")
         metas += sorted(m for m in here.glob("*/meta.json") if m.parent.name[0] != ".")
     return metas, gone
-
-
-def _subdirs(path: Path) -> list[str]:
-    try:
-        with os.scandir(path) as it:
-            return [d.name for d in it if d.is_dir(follow_symlinks=False) and d.name[0] != "."]
-    except OSError:
-        return []
 
 
 def after_check(store: Store, changed: Set[tuple[str, str]] | None = None) -> None:

@@ -682,6 +682,14 @@ class Store:
         """STATE/archive: the documents' folders, the HTML pages and the feeds."""
         return self.root / ARCHIVE
 
+    def document_folders(self) -> list[str]:
+        """Each document folder (archive/<source>/<name>, relative to the root), from two
+        levels of directory listing: no file below them is opened or stat'ed."""
+        out = []
+        for source in _subdirs(self.archive_dir):
+            out += [f"{ARCHIVE}/{source}/{name}" for name in _subdirs(self.archive_dir / source)]
+        return out
+
     @property
     def events_dir(self) -> Path:
         """STATE/events: one <source>.jsonl per source (log_event)."""
@@ -964,3 +972,12 @@ def _safe_part(name: str) -> str:
     name = name.replace("/", "-").replace("\\", "-").replace("\x00", "")
     name = name.lstrip(".") or "_"
     return name.encode("utf-8")[:120].decode("utf-8", "ignore")
+
+
+def _subdirs(path: Path) -> list[str]:
+    """The folders in `path`, not following links, hidden ones left out; none if unreadable."""
+    try:
+        with os.scandir(path) as it:
+            return [d.name for d in it if d.is_dir(follow_symlinks=False) and d.name[0] != "."]
+    except OSError:
+        return []
