@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import finishes
 
 from monitor.config import MonitorSettings
 from monitor.extract import extract_page
@@ -387,14 +388,22 @@ def test_connection_refused_is_a_connect_error() -> None:
 
 
 def test_server_that_does_not_answer_in_time_is_a_timeout() -> None:
+    release, answered = threading.Event(), threading.Event()
+
     def app(h: Handler) -> None:
-        time.sleep(3)
+        release.wait(60)  # held until the fetch has given up
+        answered.set()
         h.reply(200, PAGE)
 
     with serve(app) as srv:
-        started = time.monotonic()
-        err = fetch_error(srv.url(), timeout=0.5)
-        assert time.monotonic() - started < 2.5  # gave up long before the server answered
+        try:
+            err = finishes(
+                lambda: fetch_error(srv.url(), timeout=0.5),
+                "the fetch to give up on a silent server",
+            )
+            assert not answered.is_set()  # it gave up before the server answered
+        finally:
+            release.set()
     assert err.kind == "timeout"
 
 
@@ -439,20 +448,25 @@ def test_empty_200_is_an_error(body: bytes) -> None:
 
 
 class Counter:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
+    def __init__(self, overlap: int = 1, requests: int = 0) -> None:
+        self.changed = threading.Condition()
+        self.overlap, self.left = overlap, requests
         self.now = 0
         self.max = 0
         self.starts: list[float] = []
 
     def app(self, h: Handler) -> None:
-        with self.lock:
+        with self.changed:
             self.now += 1
             self.max = max(self.max, self.now)
             self.starts.append(time.monotonic())
-        time.sleep(0.3)
-        with self.lock:
+            self.changed.notify_all()
+            # Held until `overlap` requests are in flight at once (or the last ones, when
+            # fewer are left): a client that sends more than its cap shows it in `max`.
+            self.changed.wait_for(lambda: self.now >= self.overlap or self.left <= self.now, 30)
             self.now -= 1
+            self.left -= 1
+            self.changed.notify_all()
         h.reply(200, PAGE)
 
 
@@ -465,7 +479,7 @@ def run_many(urls: list[str], **kw) -> list[Page]:
 
 
 def test_per_host_concurrency_caps_simultaneous_requests() -> None:
-    counter = Counter()
+    counter = Counter(overlap=2, requests=6)
     with serve(counter.app) as srv:
         pages = run_many([srv.url(f"/p{i}.html") for i in range(6)], per_host_concurrency=2)
     assert len(pages) == 6
