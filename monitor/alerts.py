@@ -278,16 +278,16 @@ def _watch_details(event: Event) -> str:
 
 def mention_line(m: Mention, fmt: str = "text", dialect: Dialect = COMMONMARK) -> str:
     """`page 2, Pei Shaolin: "… the sentence …"`, the matched words marked up for `fmt`."""
-    where = escape(f"page {m.page}" + (f", {m.speaker}" if m.speaker else ""), fmt)
+    place = escape(where(m), fmt)
     before, hit, after = m.sentence.partition(m.words)
     if not hit:
-        return f'{where}: "{escape(m.sentence, fmt)}"'
+        return f'{place}: "{escape(m.sentence, fmt)}"'
     hit = escape(hit, fmt)
     if fmt == "html":
         hit = f"<b>{hit}</b>"
     elif fmt == "markdown":
         hit = f"{dialect.bold}{hit}{dialect.bold}"
-    return f'{where}: "{escape(before, fmt)}{hit}{escape(after, fmt)}"'
+    return f'{place}: "{escape(before, fmt)}{hit}{escape(after, fmt)}"'
 
 
 def headline(event: Event) -> str:

@@ -135,8 +135,8 @@ def read_all(store: Store) -> Rows:
 def read_changed(store: Store, cached: Rows, changed: Set[tuple[str, str]]) -> Rows:
     """The cached rows brought up to date: a folder new to the listing, or of a briefing the
     cycle changed, is read; one no longer listed is dropped; the rest is not opened."""
-    listed = store.document_folders()
-    out = Rows({f: r for f, r in cached.rows.items() if f in set(listed)}, feeds=cached.feeds)
+    listed = set(store.document_folders())
+    out = Rows({f: r for f, r in cached.rows.items() if f in listed}, feeds=cached.feeds)
     by_id = {(r.source, r.briefing_id): f for f, r in out.rows.items()}
     stale = {f for f in listed if f not in out.rows} | {by_id[k] for k in changed if k in by_id}
     for folder in sorted(stale):

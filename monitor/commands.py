@@ -153,8 +153,7 @@ def cmd_accept(args: argparse.Namespace) -> int:
     """Take a source's new layout as right: its next check re-records what was held back,
     quietly (versions marked reprocessed), and the fault is cleared."""
     cfg = load_config(args)
-    if args.source not in {s.name for s in cfg.sources}:
-        raise output.UsageError(f"no source {args.source!r} in {cfg.path}")
+    known_source(cfg, args.source)
     store = Store(cfg.monitor.state_dir, cfg.monitor.group_readable)
     with store.locked():
         state = store.source_state(args.source)
@@ -368,8 +367,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
         output.error(f"cannot write the state directory: {problem}")
         return EXIT_CORRUPT
     try:
-        return run_demo(
-            Path(args.seeds) if args.seeds else None, Path(args.state) if args.state else None
-        )
+        return run_demo(Path(args.state) if args.state else None)
     except DemoStateInUse as exc:
         raise output.UsageError(str(exc)) from None

@@ -28,7 +28,8 @@ def render(
     """Word one event for one channel. Templates use $field names (see FIELDS). A chat or
     text message is cut to the service's `limit` between blocks, never inside one."""
     f = fields(event, fmt, max_changes, dialect)
-    plain = fields(event, "text", max_changes)  # titles are plain text everywhere
+    # Titles are plain text everywhere.
+    plain = f if fmt == "text" else fields(event, "text", max_changes)
     title = (
         Template(title_template).safe_substitute(plain)
         if title_template
@@ -57,7 +58,7 @@ def render(
     return Message(title=title, body=body, format=fmt, type=NOTIFY_TYPES[event.kind], text=text)
 
 
-def digest(messages: Sequence[Message], kinds: Sequence[str], fmt: str) -> Message:
+def digest(messages: Sequence[Message], fmt: str) -> Message:
     """Several alerts as one message (one per check cycle or time window): the subject names
     the briefings, and each alert is listed once, under its own title."""
     n = len(messages)

@@ -104,9 +104,9 @@ def _fresh_state(state: Path) -> None:
     Store(state).write_file(state / MARK, b"made by `briefing-monitor demo`\n")
 
 
-def run_demo(seeds: Traversable | None = None, state: Path | None = None) -> int:
+def run_demo(state: Path | None = None) -> int:
     started = time.monotonic()
-    seeds = seeds or demo_site()
+    seeds = demo_site()
     work = Path(tempfile.mkdtemp(prefix="briefing-monitor-demo-"))
     site = work / "site"
     copy_tree(seeds / "site", site)

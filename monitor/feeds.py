@@ -17,7 +17,8 @@ from typing import Any
 from urllib.parse import quote
 
 from . import alerts, compose, layout
-from .model import Alert, EventKind
+from .html_page import anchor
+from .model import Alert
 from .store import Store
 
 FEED = "feed.atom"
@@ -30,12 +31,6 @@ _IDS = uuid.UUID("a0f2c108-c442-4b6f-92df-16d0a7deab6e")
 # Characters XML 1.0 cannot carry at all (alerts have no controls, an old log may).
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")  # a source name, as the config allows it
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_ANCHORS = {
-    EventKind.EDITED.value: "#edit-v{version}",
-    EventKind.TRANSCRIPT.value: "#text-v{version}",
-    EventKind.GAP.value: "#pair",
-    EventKind.GAP_CLOSED.value: "#pair",
-}
 
 
 def entry(alert: Alert, root: Path) -> dict[str, Any]:
@@ -115,8 +110,7 @@ class Links:
         keys = (str(item.get("folder", "")), f"{source}/{item.get('briefing_id', '')}")
         page = next((self.pages[k] for k in keys if k in self.pages), "")
         if page and not document:  # the anchors are those of the briefing's own versions
-            anchor = _ANCHORS.get(str(item.get("kind")), "")
-            return page + anchor.format(version=item.get("version", 0))
+            return page + anchor(str(item.get("kind")), int(item.get("version", 0)))
         return page or self.pages.get(f"{source}/{document}") or self.pages.get(source, INDEX)
 
     def href(self, target: str, folder: str) -> str:

@@ -108,3 +108,18 @@ def external_link(url: str) -> str:
     if url.lower().startswith(("http://", "https://")):
         return f'<a href="{e(url)}" rel="noopener noreferrer">{e(url)}</a>'
     return e(url)
+
+
+# Where on a briefing's archive page an event is shown (the ids archive_html and pair_page
+# write): an alert and a feed entry link there.
+_ANCHORS = {
+    "edited": "#edit-v{version}",
+    "transcript": "#text-v{version}",
+    "gap": "#pair",
+    "gap-closed": "#pair",
+}
+
+
+def anchor(kind: str, version: int) -> str:
+    """`#edit-v2`: the place of an event of `kind` at `version` on its briefing's page."""
+    return _ANCHORS.get(kind, "").format(version=version)

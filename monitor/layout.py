@@ -177,7 +177,7 @@ def _archive_target(event: Event, fields: dict[str, str]) -> str:
     return event.archive_page or (fields["archive"] if event.archive_path else "")
 
 
-def links(event: Event, fmt: str, fields: dict[str, str]) -> list[tuple[str, str]]:
+def links(event: Event, fields: dict[str, str]) -> list[tuple[str, str]]:
     """(what, target) of each link: the transcript page of the first change, the archive."""
     out: list[tuple[str, str]] = []
     if event.kind in (EventKind.ERROR, EventKind.RECOVERED):  # about the source: its listing
@@ -228,7 +228,7 @@ def _in_all(event: Event) -> str:
     return "In all: " + "; ".join(x for x in said if x)
 
 
-def detail_lines(event: Event, fields: dict[str, str]) -> list[str]:
+def detail_lines(event: Event) -> list[str]:
     """Plain text lines (escaped by the caller): date, pages, version, who spoke, counts."""
     facts = [
         f"Date: {event.date}" if event.date else "",
@@ -279,9 +279,7 @@ class _Content:
         return "\n\n".join(x for x in (self.lead, listed) if x)
 
 
-def _content(
-    event: Event, fmt: str, limit: int, fields: dict[str, str], dialect: alerts.Dialect
-) -> _Content:
+def _content(event: Event, fmt: str, limit: int, dialect: alerts.Dialect) -> _Content:
     bullet = "• " if fmt == "markdown" else "- "
     if event.watch:
         quoted = event.watch.mentions
@@ -323,11 +321,11 @@ def body(
     (a chat service's length), the body is cut between blocks: the change comes first and
     the links stay; the details go before the second change does."""
     note = [fields["note"]] if fields["note"] else []
-    details = [_e(line, fmt) for line in detail_lines(event, fields)]
-    found = links(event, fmt, fields)
+    details = [_e(line, fmt) for line in detail_lines(event)]
+    found = links(event, fields)
     if fmt == "html":
         return _html(event, fields, _html_content(event, limit, fields), note, found, details)
-    content = _content(event, fmt, limit, fields, dialect)
+    content = _content(event, fmt, limit, dialect)
     if fmt == "markdown":
         shown = [f"[{w}]({t})" if "://" in t else f"{w}: {_e(t, fmt)}" for w, t in found]
         linked = " · ".join(shown)
@@ -438,8 +436,8 @@ _INNER = re.compile(r"<!--alert-->(.*)<!--/alert-->", re.S)
 _HEAD = re.compile(r"<!--head-->.*?<!--/head-->", re.S)
 
 
-def inner(body_html: str, keep_head: bool = False) -> str:
+def inner(body_html: str) -> str:
     """What an HTML alert says inside its document (for a digest), without its head."""
     m = _INNER.search(body_html)
     said = m.group(1) if m else body_html
-    return said if keep_head else _HEAD.sub("", said, count=1)
+    return _HEAD.sub("", said, count=1)

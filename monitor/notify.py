@@ -243,8 +243,7 @@ def flush_digests(store: Store, config: Config, now: datetime) -> None:
             for target in targets(channel):
                 parts = [e.messages[target] for e in entries if target in e.messages]
                 if parts:
-                    kinds = [e.kind for e in entries]
-                    messages[target] = compose.digest(parts, kinds, parts[0].format)
+                    messages[target] = compose.digest(parts, parts[0].format)
             created = now.replace(microsecond=0)  # whole seconds, as an alert's own stamp
             outbox.put(store, OutboxItem.new(digest_id, "digest", "digest", created, messages))
         store.drop_digest(channel.name)

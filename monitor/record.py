@@ -29,6 +29,7 @@ from .extract import (
 )
 from .fetch import Fetcher
 from .fingerprint import fingerprint, from_text, to_text
+from .html_page import anchor
 from .model import (
     REPROCESSED,
     Alert,
@@ -438,10 +439,10 @@ def archive_page(base_url: str, root: Path, event: Event) -> str:
     """The briefing's page of the static archive (archive_html): a URL under [archive]
     base_url when a web server publishes it, else the file, at the event's version."""
     rel = PurePosixPath(event.archive_path, "index.html")
-    anchor = f"#edit-v{event.version}" if event.kind is EventKind.EDITED else ""
+    at = anchor(event.kind.value, event.version)
     if base_url and rel.parts[:1] == ("archive",):
-        return base_url + quote(str(rel.relative_to("archive"))) + anchor
-    return str(root.resolve() / rel) + anchor
+        return base_url + quote(str(rel.relative_to("archive"))) + at
+    return str(root.resolve() / rel) + at
 
 
 def enqueue(ctx: Context, event: Event, channels: Sequence[str] | None = None) -> None:

@@ -29,7 +29,7 @@ from .model import CycleReport, Event, EventKind
 from .record import queue_alert
 from .safetext import one_line
 from .sdnotify import Notifier
-from .status import alive, collect_status, daemon_pid
+from .status import alive, collect_status, counts_of, daemon_pid
 from .status import iso as _iso
 from .status import now as _now
 from .store import Store, StoreCorrupt
@@ -336,7 +336,8 @@ class Daemon:
             self._beat(config.monitor)
         self._schedule_outbox()
         self.last_cycle = _now()
-        self.counts[name] = self._count(name)
+        # Every meta.json of the source: in a thread, never on the loop.
+        self.counts[name] = await asyncio.to_thread(self._count, name)
         self._write_status()
         self.notifier.status(self.status_line())
 
@@ -444,10 +445,9 @@ class Daemon:
 
     def _count(self, name: str) -> tuple[int, int]:
         try:
-            items = self.store.briefings(name)
+            return counts_of(self.store, name)
         except StoreCorrupt:
             return self.counts.get(name, (0, 0))
-        return len(items), sum(len(b.versions) for b in items)
 
     # -- status ----------------------------------------------------------------------------
     def _restore_health(self) -> None:

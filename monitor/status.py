@@ -42,8 +42,7 @@ def collect_status(
         if counts and s.name in counts:
             n_briefings, n_versions = counts[s.name]
         else:
-            items = store.briefings(s.name)
-            n_briefings, n_versions = len(items), sum(len(b.versions) for b in items)
+            n_briefings, n_versions = counts_of(store, s.name)
         h = (health or {}).get(s.name) or Health(int(state.get("consecutive_failures", 0)))
         rows.append(
             {
@@ -71,9 +70,15 @@ def collect_status(
         "state_dir": str(store.root),
         "outbox": len(queued := outbox.load(store)),
         "waiting": [w.to_json() for w in outbox.waiting(queued)],
-        "dead": len(store.dead_items()),
+        "dead": store.dead_count(),
         "sources": rows,
     }
+
+
+def counts_of(store: Store, source: str) -> tuple[int, int]:
+    """(briefings, versions) of a source, from every meta.json of it."""
+    items = store.briefings(source)
+    return len(items), sum(len(b.versions) for b in items)
 
 
 def alive(pid: int) -> bool:

@@ -910,6 +910,10 @@ class Store:
                 items.append(read_json(path))
         return sorted(items, key=lambda a: (a.get("created_at", ""), a.get("alert_id", "")))
 
+    def dead_count(self) -> int:
+        """How many alerts outbox/dead/ holds (their files, none of them read)."""
+        return sum(1 for _ in (self.outbox / "dead").glob("*.json"))
+
     def drop_dead(self, alert_id: str) -> None:
         path = self.outbox / "dead" / f"{_safe_part(alert_id)}.json"
         with contextlib.suppress(FileNotFoundError):

@@ -145,7 +145,7 @@ def test_a_speaker_label_alone_is_never_a_paragraph_of_the_diff() -> None:
 
 def test_digest_names_the_briefings_in_its_subject_and_lists_each_once() -> None:
     parts = [compose.render(KINDS[k], "html") for k in ("new", "figure", "qa removed")]
-    d = compose.digest(parts, ["new", "edited", "edited"], "html")
+    d = compose.digest(parts, "html")
     assert d.title.startswith("[briefing-monitor] 3 alerts: New briefing: NIA briefing")
     assert "Edited: NIA briefing — 1 figure changed" in d.title
     assert d.body.count("<!DOCTYPE html>") == 1 and d.body.count("<h3") == 3
@@ -165,13 +165,13 @@ def test_an_html_message_carries_the_same_alert_as_plain_text_with_links_written
 
 def test_a_digest_of_html_messages_has_a_text_part_unless_an_old_one_lacks_it() -> None:
     parts = [compose.render(KINDS[k], "html") for k in ("new", "figure")]
-    d = compose.digest(parts, ["new", "edited"], "html")
+    d = compose.digest(parts, "html")
     assert d.text.startswith("== [scio] New briefing: NIA briefing")
     assert "== [scio] Edited: NIA briefing" in d.text and "{+25%+}" in d.text
     # An outbox item written before messages had a text part reads back, without one.
     old = {k: v for k, v in parts[1].__dict__.items() if k != "text"}
     assert alerts.Message(**old).text == ""
-    assert compose.digest([parts[0], alerts.Message(**old)], ["new", "edited"], "html").text == ""
+    assert compose.digest([parts[0], alerts.Message(**old)], "html").text == ""
 
 
 # -- a new transcript: its opening lines and the questions put ------------------------------

@@ -122,7 +122,7 @@ def test_the_subject_starts_with_the_source_in_brackets(box: Mailbox) -> None:
 
 def test_a_digest_email_s_text_part_lists_each_alert_once_with_its_change(box: Mailbox) -> None:
     parts = [compose.render(e, "html") for e in (EDIT, QA)]
-    digest = compose.digest(parts, ["edited", "edited"], "html")
+    digest = compose.digest(parts, "html")
     mail = send(box, digest)
     assert mail["Subject"].startswith("[briefing-monitor] 2 alerts: Edited: SCIO briefing")
     text = part(mail, "plain")
