@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .model import Briefing
-from .store import Store, StoreCorrupt
+from .store import Store
 
 log = logging.getLogger(__name__)
 
@@ -86,26 +86,10 @@ def _rel(store: Store, b: Briefing) -> tuple[str, ...] | None:
 # -- reading meta.json: each one once per render -------------------------------------------
 
 
-def _meta(store: Store, path: Path) -> Briefing | None:
-    """A document's meta.json, or None (with a warning, once per Store) when it is missing,
-    unreadable or behind a link: skipped, as Store.documents() skips it."""
-    try:
-        if (link := store.link_below(path)) is not None:
-            raise StoreCorrupt(f"{link} is a symbolic link; the monitor never reads through it")
-        return store.load_meta(path)
-    except FileNotFoundError:
-        return None
-    except StoreCorrupt as exc:
-        if path not in store.damaged:
-            log.warning("%s; this document is skipped", exc)
-        store.damaged[path] = str(exc)
-        return None
-
-
 def filed_in(store: Store, b: Briefing) -> list[Briefing]:
     """The documents filed in a briefing's folder (a notice), by their folders' names."""
     metas = sorted(m for m in store.path(b).glob("*/meta.json") if m.parent.name[0] != ".")
-    return [d for m in metas if (d := _meta(store, m)) is not None]
+    return [d for m in metas if (d := store.load_checked(m)) is not None]
 
 
 @dataclass
@@ -140,7 +124,7 @@ def read_changed(store: Store, cached: Rows, changed: Set[tuple[str, str]]) -> R
     by_id = {(r.source, r.briefing_id): f for f, r in out.rows.items()}
     stale = {f for f in listed if f not in out.rows} | {by_id[k] for k in changed if k in by_id}
     for folder in sorted(stale):
-        if (b := _meta(store, store.folder_path(folder) / "meta.json")) is not None:
+        if (b := store.load_checked(store.folder_path(folder) / "meta.json")) is not None:
             out.add(store, b)
     return out
 

@@ -292,10 +292,11 @@ async def deliver(
     max_age = timedelta(seconds=config.monitor.alert_max_age)
     base = timedelta(seconds=config.monitor.retry_base)
     cap = timedelta(seconds=config.monitor.retry_cap)
+    delivered = store.delivered_ids()  # the ledger, read once for the whole outbox
     for item in outbox.load(store):
         if only and item.alert_id not in only:
             continue
-        if store.was_delivered(item.alert_id):  # a crash came between ledger and unlink
+        if item.alert_id in delivered:  # a crash came between ledger and unlink
             store.drop_alert(item.alert_id)
             continue
         for target in item.pending:  # the tuple read here: `item` is replaced as it goes

@@ -536,7 +536,7 @@ class Store:
 
     def documents(self, source: str | None = None) -> list[Briefing]:
         """Every document: the briefings and the documents filed in their folders."""
-        return self.briefings(source) + self._load_all(self.meta_files(source, linked=True))
+        return list(self.each_document(source))
 
     def each_document(self, source: str | None = None) -> Iterator[Briefing]:
         """documents(), one at a time: for a pass over a large archive that keeps nothing
@@ -545,7 +545,8 @@ class Store:
         self._forget_mended()
         for linked in (False, True):
             for path in self.meta_files(source, linked):
-                yield from self._load_all([path], forget=False)
+                if (b := self.load_checked(path)) is not None:
+                    yield b
 
     def filed(self, source: str) -> Iterator[Filed]:
         """Every document of a source as a check plans it (Filed), read one meta.json at a
@@ -572,23 +573,25 @@ class Store:
         for gone in [p for p in self.damaged if not p.exists()]:
             del self.damaged[gone]
 
-    def _load_all(self, paths: Iterable[Path], forget: bool = True) -> list[Briefing]:
-        if forget:
-            self._forget_mended()
-        loaded = []
-        for path in paths:
-            try:
-                link = self.link_below(path)
-                if link is not None:
-                    raise _unsafe(link)
-                loaded.append(self.load_meta(path))
-            except StoreCorrupt as exc:
-                if path not in self.damaged:  # once per Store, not at every listing
-                    fix = "" if isinstance(exc, StoreUnsafe) else " (`verify --repair` mends it)"
-                    log.warning("%s; this document is skipped%s", exc, fix)
-                self.damaged[path] = str(exc)
-            else:
-                self.damaged.pop(path, None)
+    def _load_all(self, paths: Iterable[Path]) -> list[Briefing]:
+        self._forget_mended()
+        return [b for path in paths if (b := self.load_checked(path)) is not None]
+
+    def load_checked(self, path: Path) -> Briefing | None:
+        """A document's meta.json, or None when it cannot be read or lies behind a link: the
+        document is skipped, with a warning once per Store (listed in `damaged`)."""
+        try:
+            link = self.link_below(path)
+            if link is not None:
+                raise _unsafe(link)
+            loaded = self.load_meta(path)
+        except StoreCorrupt as exc:
+            if path not in self.damaged:  # once per Store, not at every listing
+                fix = "" if isinstance(exc, StoreUnsafe) else " (`verify --repair` mends it)"
+                log.warning("%s; this document is skipped%s", exc, fix)
+            self.damaged[path] = str(exc)
+            return None
+        self.damaged.pop(path, None)
         return loaded
 
     def link_below(self, path: Path) -> Path | None:
@@ -808,11 +811,15 @@ class Store:
 
     # The ledger of delivered alert ids: an id in it is never queued or sent again.
     def was_delivered(self, alert_id: str) -> bool:
+        return alert_id in self.delivered_ids()
+
+    def delivered_ids(self) -> set[str]:
+        """The ids in outbox/delivered.log: alerts already delivered to every target."""
         try:
             lines = (self.outbox / "delivered.log").read_text(encoding="utf-8").splitlines()
         except FileNotFoundError:
-            return False
-        return any(line.split("\t", 1)[0] == alert_id for line in lines)
+            return set()
+        return {line.split("\t", 1)[0] for line in lines}
 
     def mark_delivered(self, alert_id: str, keep: int = 5000) -> None:
         path = self.outbox / "delivered.log"
